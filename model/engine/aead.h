@@ -87,7 +87,7 @@ class AesCbc
     size_t m_keyLen{0};
 };
 
-/// HMAC with a fixed key: the keyed context is duplicated for each computation.
+/// HMAC with a fixed key: the keyed context is re-initialised (not re-keyed) per computation.
 class Hmac
 {
   public:
@@ -109,7 +109,6 @@ class Hmac
     std::string m_hash;
     size_t m_outLen{0};
     std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter> m_keyed;
-    std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter> m_work;
 };
 
 } // namespace ikev2

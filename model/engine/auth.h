@@ -36,6 +36,9 @@ class PrivateKey
     /// Key generation uses OpenSSL's RNG: for tools that create configuration, not for runs.
     static std::unique_ptr<PrivateKey> GenerateRsa(int bits);
     static std::unique_ptr<PrivateKey> GenerateEcdsaP256();
+    /// P-256 key from its 32-octet private scalar (deterministic keys for simulations and
+    /// known-answer tests); nullptr if the scalar is 0 or not below the group order.
+    static std::unique_ptr<PrivateKey> EcdsaP256FromScalar(const Bytes& scalar);
     /// RSA or P-256 key in PEM (PKCS#8 or traditional); nullptr otherwise.
     static std::unique_ptr<PrivateKey> FromPem(const std::string& pem);
     ~PrivateKey();

@@ -29,6 +29,11 @@ class DhKeyPair
   public:
     /// nullptr for an unsupported group. Counts DhKeygen* on the crypto meter.
     static std::unique_ptr<DhKeyPair> Generate(uint16_t group, Drbg& rng);
+    /// Key pair from a given private value (known-answer tests, restored state): X25519 the
+    /// 32-octet raw key (clamped by X25519 itself), ECP-256 a 32-octet scalar in [1, n-1],
+    /// MODP-2048 a big-endian exponent > 1 of at most 256 octets. nullptr if invalid.
+    /// Counts DhKeygen* (it computes the public value).
+    static std::unique_ptr<DhKeyPair> FromPrivate(uint16_t group, const Bytes& privateValue);
     ~DhKeyPair();
     DhKeyPair(const DhKeyPair&) = delete;
     DhKeyPair& operator=(const DhKeyPair&) = delete;

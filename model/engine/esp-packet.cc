@@ -30,8 +30,11 @@ EspPaddingLength(size_t payloadLength, size_t alignment)
 }
 
 void
-AppendEspPayloadAndTrailer(ByteWriter& w, const uint8_t* payload, size_t payloadLength,
-                           size_t alignment, uint8_t nextHeader)
+AppendEspPayloadAndTrailer(ByteWriter& w,
+                           const uint8_t* payload,
+                           size_t payloadLength,
+                           size_t alignment,
+                           uint8_t nextHeader)
 {
     size_t padding = EspPaddingLength(payloadLength, alignment);
     w.Append(payload, payloadLength);
@@ -44,8 +47,7 @@ AppendEspPayloadAndTrailer(ByteWriter& w, const uint8_t* payload, size_t payload
 }
 
 bool
-ParseEspTrailer(const uint8_t* plaintext, size_t size, size_t& payloadLength,
-                uint8_t& nextHeader)
+ParseEspTrailer(const uint8_t* plaintext, size_t size, size_t& payloadLength, uint8_t& nextHeader)
 {
     if (size < kEspTrailerFixedSize)
     {

@@ -36,14 +36,19 @@ bool PeekEspHeader(const uint8_t* data, size_t size, uint32_t& spi, uint32_t& se
 size_t EspPaddingLength(size_t payloadLength, size_t alignment);
 
 /// Appends payload | padding (1, 2, 3, ...) | Pad Length | Next Header to @p w.
-void AppendEspPayloadAndTrailer(ByteWriter& w, const uint8_t* payload, size_t payloadLength,
-                                size_t alignment, uint8_t nextHeader);
+void AppendEspPayloadAndTrailer(ByteWriter& w,
+                                const uint8_t* payload,
+                                size_t payloadLength,
+                                size_t alignment,
+                                uint8_t nextHeader);
 
 /// Parses the trailer of a decrypted ESP payload of @p size octets: Pad Length must fit in
 /// front of the trailer and the padding must be the default monotonic sequence 1, 2, 3, ...
 /// (RFC 4303 2.4: the receiver SHOULD check it). On success @p payloadLength is the length of
 /// the inner packet at the start of @p plaintext.
-bool ParseEspTrailer(const uint8_t* plaintext, size_t size, size_t& payloadLength,
+bool ParseEspTrailer(const uint8_t* plaintext,
+                     size_t size,
+                     size_t& payloadLength,
                      uint8_t& nextHeader);
 
 /// RFC 3948 2.2: true when a UDP-4500 payload begins with the four-zero-octet non-ESP marker,

@@ -32,6 +32,13 @@ struct IkeHeader
 
     bool IsResponse() const { return flags & kFlagResponse; }
     bool IsInitiator() const { return flags & kFlagInitiator; }
+    bool operator==(const IkeHeader& o) const
+    {
+        return spiI == o.spiI && spiR == o.spiR && nextPayload == o.nextPayload &&
+               majorVersion == o.majorVersion && minorVersion == o.minorVersion &&
+               exchangeType == o.exchangeType && flags == o.flags && messageId == o.messageId &&
+               length == o.length;
+    }
 };
 
 struct TransformAttribute
@@ -270,6 +277,10 @@ struct IkeMessage
     {
         const Payload* p = Find(type);
         return p ? std::get_if<T>(&p->body) : nullptr;
+    }
+    bool operator==(const IkeMessage& o) const
+    {
+        return header == o.header && payloads == o.payloads;
     }
 };
 

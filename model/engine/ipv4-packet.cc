@@ -47,8 +47,13 @@ PseudoHeaderSum(uint32_t src, uint32_t dst, uint8_t protocol, uint16_t length)
 
 /// Writes a 20-octet IPv4 header with its checksum; @p payloadLength follows it.
 void
-WriteIpv4Header(ByteWriter& w, Ipv4Address src, Ipv4Address dst, uint8_t protocol,
-                size_t payloadLength, uint16_t id, uint8_t ttl)
+WriteIpv4Header(ByteWriter& w,
+                Ipv4Address src,
+                Ipv4Address dst,
+                uint8_t protocol,
+                size_t payloadLength,
+                uint16_t id,
+                uint8_t ttl)
 {
     size_t start = w.Size();
     w.U8(0x45); // version 4, IHL 5
@@ -167,8 +172,13 @@ VerifyUdpChecksum(const uint8_t* packet, size_t size)
 }
 
 Bytes
-BuildUdpIpv4(Ipv4Address src, Ipv4Address dst, uint16_t srcPort, uint16_t dstPort,
-             const Bytes& payload, uint16_t id, uint8_t ttl)
+BuildUdpIpv4(Ipv4Address src,
+             Ipv4Address dst,
+             uint16_t srcPort,
+             uint16_t dstPort,
+             const Bytes& payload,
+             uint16_t id,
+             uint8_t ttl)
 {
     size_t udpLength = kUdpHeaderSize + payload.size();
     if (kIpv4MinHeaderSize + udpLength > kMaxIpv4Length)
@@ -184,8 +194,8 @@ BuildUdpIpv4(Ipv4Address src, Ipv4Address dst, uint16_t srcPort, uint16_t dstPor
     size_t checksumPos = w.Size();
     w.U16(0);
     w.Append(payload);
-    uint64_t sum = PseudoHeaderSum(src.value, dst.value, kIpProtoUdp,
-                                   static_cast<uint16_t>(udpLength));
+    uint64_t sum =
+      PseudoHeaderSum(src.value, dst.value, kIpProtoUdp, static_cast<uint16_t>(udpLength));
     sum = SumWords(ByteReader(w.Data().data() + udpStart, udpLength), sum);
     uint16_t checksum = FoldComplement(sum);
     // RFC 768: a computed zero is sent as all ones (zero means "no checksum").
@@ -194,8 +204,14 @@ BuildUdpIpv4(Ipv4Address src, Ipv4Address dst, uint16_t srcPort, uint16_t dstPor
 }
 
 Bytes
-BuildIcmpEcho(Ipv4Address src, Ipv4Address dst, bool reply, uint16_t identifier, uint16_t sequence,
-              const Bytes& payload, uint16_t id, uint8_t ttl)
+BuildIcmpEcho(Ipv4Address src,
+              Ipv4Address dst,
+              bool reply,
+              uint16_t identifier,
+              uint16_t sequence,
+              const Bytes& payload,
+              uint16_t id,
+              uint8_t ttl)
 {
     size_t icmpLength = kIcmpEchoHeaderSize + payload.size();
     if (kIpv4MinHeaderSize + icmpLength > kMaxIpv4Length)

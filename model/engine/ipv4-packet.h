@@ -25,11 +25,11 @@ struct Ipv4Info
 {
     Ipv4Address src;
     Ipv4Address dst;
-    uint8_t protocol{0};
-    uint16_t srcPort{0}; ///< UDP/TCP only, and only in the first fragment; 0 otherwise
-    uint16_t dstPort{0};
-    size_t headerLength{0}; ///< IHL * 4
-    size_t totalLength{0};  ///< the Total Length field (bytes beyond it are ignored)
+    uint8_t protocol{ 0 };
+    uint16_t srcPort{ 0 }; ///< UDP/TCP only, and only in the first fragment; 0 otherwise
+    uint16_t dstPort{ 0 };
+    size_t headerLength{ 0 }; ///< IHL * 4
+    size_t totalLength{ 0 };  ///< the Total Length field (bytes beyond it are ignored)
 };
 
 /// RFC 1071 one's-complement sum of @p data, folded and complemented (the value to store).
@@ -50,12 +50,23 @@ ParseIpv4(const Bytes& packet, Ipv4Info& info)
 bool VerifyUdpChecksum(const uint8_t* packet, size_t size);
 
 /// An IPv4/UDP datagram with correct header and UDP checksums (DF clear, no options).
-Bytes BuildUdpIpv4(Ipv4Address src, Ipv4Address dst, uint16_t srcPort, uint16_t dstPort,
-                   const Bytes& payload, uint16_t id = 0, uint8_t ttl = 64);
+Bytes BuildUdpIpv4(Ipv4Address src,
+                   Ipv4Address dst,
+                   uint16_t srcPort,
+                   uint16_t dstPort,
+                   const Bytes& payload,
+                   uint16_t id = 0,
+                   uint8_t ttl = 64);
 
 /// An IPv4 ICMP echo request (type 8) or reply (type 0) with correct checksums.
-Bytes BuildIcmpEcho(Ipv4Address src, Ipv4Address dst, bool reply, uint16_t identifier,
-                    uint16_t sequence, const Bytes& payload, uint16_t id = 0, uint8_t ttl = 64);
+Bytes BuildIcmpEcho(Ipv4Address src,
+                    Ipv4Address dst,
+                    bool reply,
+                    uint16_t identifier,
+                    uint16_t sequence,
+                    const Bytes& payload,
+                    uint16_t id = 0,
+                    uint8_t ttl = 64);
 
 } // namespace ikev2
 

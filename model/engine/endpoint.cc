@@ -1,0 +1,1951 @@
+// EndpointImpl: the dispatcher of one IKEv2/ESP endpoint. It classifies what arrives (IKE on
+// 500/4500, ESP in IP or UDP, inner packets from the protected side, timer expiries), finds
+// the SA it belongs to and hands it to that SA's task manager, ESP SA or the recovery policy;
+// it owns all volatile state in one struct (VolatileState), so Crash() is one reset.
+//
+// Decisions on what RFC 7296 leaves open (section 1.5):
+// - Unprotected INVALID_SPI for ESP with an unknown SPI: header SPIs 0/0 (the explicit
+//   exception to the non-zero SPIi rule, and what SIR's HDR(0,0) uses), exchange type
+//   INFORMATIONAL, I=1, R=0, message ID 0; sent to the packet's source address (its source port
+//   on UDP 4500 with the non-ESP marker, else port 500). A receiver looks the SPI up among the
+//   outbound SPIs of its SAs with that peer address, whatever the header SPIs are.
+// - Unprotected INVALID_IKE_SPI for a protected request with unknown SPIs: SPIs, message ID
+//   and exchange type copied, R=1, I the inverse of the request's.
+// - Both are limited together per source address (RateLimits::invalidSpiPerSecond).
+// - Unprotected input counted in EndpointCounters::unprotectedIn excludes IKE_SA_INIT.
+#include "endpoint.h"
+
+#include "auth.h"
+#include "child-create-task.h"
+#include "child-negotiation.h"
+#include "cookie.h"
+#include "crypto-suite.h"
+#include "engine-context.h"
+#include "esp-packet.h"
+#include "ike-auth-task.h"
+#include "ike-init-task.h"
+#include "ike-rekey-task.h"
+#include "ike-sa.h"
+#include "informational-task.h"
+#include "ipv4-packet.h"
+#include "key-export.h"
+#include "protected-message.h"
+#include "rate-limiter.h"
+#include "recovery-policy.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+namespace ikev2
+{
+
+namespace
+{
+
+/// How long a responder keeps a half-open IKE SA (strongSwan's half_open_timeout).
+constexpr Time kHalfOpenTimeout = std::chrono::seconds(30);
+const char* const kBootCountKey = "engine.boot-count";
+
+Bytes
+U64Bytes(uint64_t v)
+{
+    Bytes b(8);
+    for (int i = 7; i >= 0; --i)
+    {
+        b[i] = static_cast<uint8_t>(v);
+        v >>= 8;
+    }
+    return b;
+}
+
+uint64_t
+U64FromBytes(const Bytes& b)
+{
+    uint64_t v = 0;
+    for (uint8_t c : b)
+    {
+        v = (v << 8) | c;
+    }
+    return v;
+}
+
+bool
+AddressMatches(const SocketAddress& configured, const SocketAddress& actual)
+{
+    return configured.ip.value == 0 || configured.ip == actual.ip;
+}
+
+/// One stored packet per connection while its SA comes up.
+struct HeldPacket
+{
+    Bytes packet;
+};
+
+} // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+/// Everything Crash() drops.
+struct VolatileState
+{
+    VolatileState(Drbg generator, const RateLimits& limits)
+        : rng(std::move(generator)),
+          invalidSpiLimiter(limits.invalidSpiPerSecond, std::max(1.0, limits.invalidSpiPerSecond))
+    {
+    }
+
+    Drbg rng;
+    uint64_t nextHandle{1};
+    /// By handle, which grows with creation: iteration is in creation order.
+    std::map<uint64_t, std::unique_ptr<IkeSa>> sas;
+    /// Our IKE SPI -> handle.
+    std::unordered_map<uint64_t, uint64_t> byLocalSpi;
+    /// Responder half-open SAs by (peer address, SPIi), to recognise retransmitted
+    /// IKE_SA_INIT requests; and the reverse, to drop the entry.
+    std::map<std::pair<SocketAddress, uint64_t>, uint64_t> halfOpen;
+    std::unordered_map<uint64_t, std::pair<SocketAddress, uint64_t>> halfOpenKey;
+    /// Inbound ESP SPI -> handle of the IKE SA owning the Child SA.
+    std::unordered_map<uint32_t, uint64_t> childByIn;
+    std::set<uint32_t> reservedSpis;
+    /// Outbound lookup cache: inner destination -> (IKE SA handle, inbound SPI of the child).
+    std::unordered_map<uint32_t, std::pair<uint64_t, uint32_t>> outboundCache;
+    /// SAs deleted during the current call; destroyed at its end.
+    std::vector<std::unique_ptr<IkeSa>> graveyard;
+    RateLimiter invalidSpiLimiter;
+    CookieJar cookies;
+    std::map<size_t, HeldPacket> acquireQueue;
+    Time startedAt{0};
+};
+
+class EndpointImpl : public EngineContext
+{
+  public:
+    EndpointImpl(EndpointConfig config, PersistentStore& store);
+
+    // Public API (Endpoint forwards here).
+    void Start(Time now, Output& out);
+    void HandleDatagram(Time now, const Datagram& in, Output& out);
+    void SendInner(Time now, const Bytes& packet, Output& out);
+    void InitiateApi(Time now, const std::string& peer, Output& out);
+    void RekeyChildApi(Time now, const std::string& peer, Output& out);
+    void RekeyIkeApi(Time now, const std::string& peer, Output& out);
+    void TerminateApi(Time now, const std::string& peer, Output& out);
+    void HandleTimer(Time now, Output& out);
+    Time NextDeadline() const { return m_deadline; }
+    void Crash();
+    const EndpointCounters& GetCounters() const { return m_counters; }
+    std::vector<IkeSaInfo> Snapshot() const;
+    size_t StateBytesPerIkeSa() const;
+    size_t VolatileStateBytes() const;
+    const EndpointConfig& GetConfig() const { return m_config; }
+
+    // EngineContext
+    Time Now() const override { return m_now; }
+    Drbg& Rng() override { return m_v->rng; }
+    const EndpointConfig& Config() const override { return m_config; }
+    PersistentStore& Store() override { return m_store; }
+    Output& Out() override { return *m_out; }
+    EndpointCounters& Counters() override { return m_counters; }
+    RecoveryPolicy& Policy() override { return *m_policy; }
+    const PrivateKey* LocalPrivateKey(size_t peerIndex) const override
+    {
+        return peerIndex < m_privateKeys.size() ? m_privateKeys[peerIndex].get() : nullptr;
+    }
+    const PublicKey* PeerPublicKey(size_t peerIndex) const override
+    {
+        return peerIndex < m_publicKeys.size() ? m_publicKeys[peerIndex].get() : nullptr;
+    }
+    Time StartedAt() const override { return m_v ? m_v->startedAt : Time(0); }
+    uint64_t BootCount() const override { return m_bootCount; }
+    Event MakeEvent(EventType type, const IkeSa* sa) const override;
+    void Emit(Event event) override;
+
+    uint64_t NewIkeSpi() override;
+    uint32_t NewChildSpi() override;
+    void ReleaseChildSpi(uint32_t spi) override;
+    IkeSa* FindIkeSaByHandle(uint64_t handle) override;
+    IkeSa* FindIkeSaBySpis(uint64_t spiI, uint64_t spiR) override;
+    std::vector<IkeSa*> IkeSas() override;
+    IkeSa& CreateIkeSa(bool originalInitiator, size_t peerIndex, uint64_t localSpi) override;
+    const PeerConfig* FindPeerByIdentity(const std::string& remoteId,
+                                         const SocketAddress& local,
+                                         const SocketAddress& remote,
+                                         size_t& index) const override;
+    ChildSa* InstallChild(IkeSa& sa,
+                          const ChildSaParams& params,
+                          const ChildSa* replaced) override;
+    void RemoveChild(IkeSa& sa, uint32_t spiIn, const std::string& reason) override;
+    void MoveChildren(IkeSa& from, IkeSa& to) override;
+    void IkeSaEstablished(IkeSa& sa) override;
+    void DeleteIkeSa(IkeSa& sa, const std::string& reason) override;
+    void PeerDead(IkeSa& sa) override;
+    void SendIke(IkeSa& sa, const Bytes& message) override;
+    void SendUnprotected(const SocketAddress& local,
+                         const SocketAddress& remote,
+                         const IkeMessage& message) override;
+    IkeSa* Initiate(const std::string& peerName) override;
+    void StartLivenessCheck(IkeSa& sa) override;
+    void SendInformational(IkeSa& sa, std::vector<Payload> notifies) override;
+    void ReplaceIkeSa(IkeSa& sa) override;
+
+  private:
+    /// Runs @p body as one engine call: time, output, crypto meter, then the sweep.
+    template <typename F>
+    void Enter(Time now, Output& out, F body);
+    void Sweep();
+    Time ComputeDeadline() const;
+    void Validate();
+
+    // Receive paths.
+    void HandleIke(const Datagram& in, const uint8_t* data, size_t size);
+    void HandleIkeSaInit(const Datagram& in, const IkeMessage& msg, const Bytes& raw);
+    void HandleUnprotectedInvalidSpi(const Datagram& in,
+                                     const IkeMessage& msg,
+                                     const NotifyPayload& n);
+    void ReplyUnknownIkeSpi(const Datagram& in, const IkeMessage& msg);
+    void HandleEsp(const Datagram& in, const uint8_t* data, size_t size, bool udpEncap);
+    void ReplyUnknownEsp(const Datagram& in, uint32_t spi, bool udpEncap);
+    IkeSa* FindForHeader(const IkeHeader& h);
+    IkeSa* ByLocalSpi(uint64_t spi);
+
+    // Send paths.
+    void SendInnerPacket(const Bytes& packet, bool allowAcquire);
+    bool FindOutboundChild(const Ipv4Info& info, IkeSa*& sa, ChildSa*& child);
+    void SendEsp(IkeSa& sa, ChildSa& child, const Bytes& packet);
+    void FlushAcquire(size_t peerIndex);
+    void Acquire(size_t peerIndex, const Bytes& packet);
+
+    // Timers.
+    void EvaluateLiveness(IkeSa& sa);
+    void CheckLifetimes(IkeSa& sa);
+
+    // Connections.
+    bool FindPeerIndex(const std::string& name, size_t& index) const;
+    const PeerConfig* FindPeerByAddress(const SocketAddress& local,
+                                        const SocketAddress& remote,
+                                        size_t& index) const;
+    IkeSa* NewestEstablished(size_t peerIndex);
+    bool ConnectionPending(size_t peerIndex);
+    Time Jitter(Time max);
+
+    EndpointConfig m_config;
+    PersistentStore& m_store;
+    std::unique_ptr<RecoveryPolicy> m_policy;
+    std::vector<std::unique_ptr<PrivateKey>> m_privateKeys;
+    std::vector<std::unique_ptr<PublicKey>> m_publicKeys;
+    EndpointCounters m_counters;
+    std::unique_ptr<VolatileState> m_v;
+    uint64_t m_bootCount{0};
+    Time m_now{0};
+    Output* m_out{nullptr};
+    Time m_deadline{kNever};
+};
+
+// ---------------------------------------------------------------------------------------------
+// Construction and configuration
+
+EndpointImpl::EndpointImpl(EndpointConfig config, PersistentStore& store)
+    : m_config(std::move(config)),
+      m_store(store)
+{
+    Validate();
+    m_policy = CreateRecoveryPolicy(m_config);
+    if (const Bytes* b = m_store.Get(kBootCountKey))
+    {
+        m_bootCount = U64FromBytes(*b);
+    }
+}
+
+void
+EndpointImpl::Validate()
+{
+    const auto& rt = m_config.retransmit;
+    if (rt.timeout <= Time(0) || rt.base < 1.0 || rt.limit < Time(0))
+    {
+        throw ConfigError("retransmit: timeout must be > 0, base >= 1, limit >= 0");
+    }
+    if (m_config.livenessInterval < Time(0))
+    {
+        throw ConfigError("livenessInterval must be >= 0");
+    }
+    if (m_config.replayWindow < 32 || m_config.replayWindow > 4096)
+    {
+        throw ConfigError("replayWindow must be within 32..4096 (RFC 4303 3.4.3)");
+    }
+    if (m_config.limits.invalidSpiPerSecond < 0 || m_config.limits.hintChecksPerSecond < 0)
+    {
+        throw ConfigError("rate limits must be >= 0");
+    }
+    std::set<std::string> names;
+    for (const auto& peer : m_config.peers)
+    {
+        const std::string where = "peer '" + peer.name + "': ";
+        if (peer.name.empty() || !names.insert(peer.name).second)
+        {
+            throw ConfigError("peer names must be unique and not empty ('" + peer.name + "')");
+        }
+        if (peer.ikeProposals.empty() || peer.espProposals.empty())
+        {
+            throw ConfigError(where + "needs IKE and ESP proposals");
+        }
+        for (const auto& text : peer.ikeProposals)
+        {
+            Proposal p;
+            std::string error;
+            if (!ParseIkeProposal(text, p, error))
+            {
+                throw ConfigError(where + "IKE proposal '" + text + "': " + error);
+            }
+        }
+        for (const auto& text : peer.espProposals)
+        {
+            Proposal p;
+            std::string error;
+            if (!ParseEspProposal(text, p, error))
+            {
+                throw ConfigError(where + "ESP proposal '" + text + "': " + error);
+            }
+        }
+        if (peer.localTs.empty() || peer.remoteTs.empty())
+        {
+            throw ConfigError(where + "needs local and remote traffic selectors");
+        }
+        if (peer.ikeLifetime <= Time(0) || peer.childLifetime <= Time(0) ||
+            peer.rekeyJitter < Time(0) || peer.rekeyJitter >= peer.childLifetime ||
+            peer.rekeyJitter >= peer.ikeLifetime || peer.hardLifetimeMargin < Time(0))
+        {
+            throw ConfigError(where + "lifetimes must be > 0 and larger than the jitter");
+        }
+        std::unique_ptr<PrivateKey> priv;
+        std::unique_ptr<PublicKey> pub;
+        if (peer.auth == AuthKind::Psk)
+        {
+            if (peer.psk.empty())
+            {
+                throw ConfigError(where + "PSK authentication needs a psk");
+            }
+        }
+        else
+        {
+            priv = PrivateKey::FromPem(peer.privateKeyPem);
+            pub = PublicKey::FromPem(peer.peerPublicKeyPem);
+            if (!priv || !pub)
+            {
+                throw ConfigError(where + "signature authentication needs privateKeyPem and "
+                                          "peerPublicKeyPem (RSA or P-256)");
+            }
+            const bool wantRsa = peer.auth == AuthKind::Rsa;
+            if ((priv->Method() == AuthMethod::DigitalSignature) != wantRsa)
+            {
+                throw ConfigError(where + "privateKeyPem does not match the auth kind");
+            }
+        }
+        m_privateKeys.push_back(std::move(priv));
+        m_publicKeys.push_back(std::move(pub));
+    }
+}
+
+bool
+EndpointImpl::FindPeerIndex(const std::string& name, size_t& index) const
+{
+    for (size_t i = 0; i < m_config.peers.size(); ++i)
+    {
+        if (m_config.peers[i].name == name)
+        {
+            index = i;
+            return true;
+        }
+    }
+    return false;
+}
+
+const PeerConfig*
+EndpointImpl::FindPeerByAddress(const SocketAddress& local,
+                                const SocketAddress& remote,
+                                size_t& index) const
+{
+    for (size_t i = 0; i < m_config.peers.size(); ++i)
+    {
+        const PeerConfig& p = m_config.peers[i];
+        if (AddressMatches(p.local, local) && AddressMatches(p.remote, remote))
+        {
+            index = i;
+            return &p;
+        }
+    }
+    return nullptr;
+}
+
+const PeerConfig*
+EndpointImpl::FindPeerByIdentity(const std::string& remoteId,
+                                 const SocketAddress& local,
+                                 const SocketAddress& remote,
+                                 size_t& index) const
+{
+    for (size_t i = 0; i < m_config.peers.size(); ++i)
+    {
+        const PeerConfig& p = m_config.peers[i];
+        if (AddressMatches(p.local, local) && AddressMatches(p.remote, remote) &&
+            (p.remoteId.empty() || p.remoteId == remoteId))
+        {
+            index = i;
+            return &p;
+        }
+    }
+    return nullptr;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entry points
+
+template <typename F>
+void
+EndpointImpl::Enter(Time now, Output& out, F body)
+{
+    m_now = std::max(m_now, now);
+    m_out = &out;
+    {
+        ScopedMeter meter(&out.crypto);
+        if (m_v)
+        {
+            body();
+        }
+    }
+    Sweep();
+    m_out = nullptr;
+}
+
+void
+EndpointImpl::Sweep()
+{
+    if (m_v)
+    {
+        m_v->graveyard.clear();
+    }
+    m_deadline = ComputeDeadline();
+}
+
+void
+EndpointImpl::Start(Time now, Output& out)
+{
+    if (m_v)
+    {
+        return; // already running
+    }
+    m_bootCount++;
+    m_store.Put(kBootCountKey, U64Bytes(m_bootCount));
+    // A rebooted node must not repeat SPIs, nonces or keys: the boot count is in the label.
+    m_v = std::make_unique<VolatileState>(
+        Drbg(m_config.seed, m_config.name + "/boot-" + std::to_string(m_bootCount)),
+        m_config.limits);
+    m_now = std::max(m_now, now);
+    m_v->startedAt = now;
+    Enter(now, out, [&] {
+        m_policy->OnStart(*this);
+        const bool all = m_policy->InitiateAtStart(*this);
+        for (const auto& peer : m_config.peers)
+        {
+            if ((peer.startAction == StartAction::Start || all) && peer.remote.ip.value != 0)
+            {
+                Initiate(peer.name);
+            }
+        }
+    });
+}
+
+void
+EndpointImpl::Crash()
+{
+    m_policy->OnCrash();
+    m_v.reset();
+    m_deadline = kNever;
+}
+
+void
+EndpointImpl::HandleDatagram(Time now, const Datagram& in, Output& out)
+{
+    Enter(now, out, [&] {
+        const uint8_t* data = in.data.data();
+        size_t size = in.data.size();
+        if (in.transport == Transport::EspIp)
+        {
+            HandleEsp(in, data, size, false);
+            return;
+        }
+        if (in.local.port == kNatTPort)
+        {
+            switch (ClassifyUdp4500(data, size))
+            {
+            case Udp4500Kind::Ike:
+                HandleIke(in, data + kNonEspMarkerSize, size - kNonEspMarkerSize);
+                return;
+            case Udp4500Kind::Esp:
+                HandleEsp(in, data, size, true);
+                return;
+            case Udp4500Kind::Keepalive:
+                return;
+            case Udp4500Kind::Invalid:
+                m_counters.malformedDropped++;
+                return;
+            }
+            return;
+        }
+        HandleIke(in, data, size);
+    });
+}
+
+void
+EndpointImpl::SendInner(Time now, const Bytes& packet, Output& out)
+{
+    Enter(now, out, [&] { SendInnerPacket(packet, true); });
+}
+
+void
+EndpointImpl::InitiateApi(Time now, const std::string& peer, Output& out)
+{
+    Enter(now, out, [&] {
+        size_t index = 0;
+        if (!FindPeerIndex(peer, index))
+        {
+            throw ConfigError("no connection named '" + peer + "'");
+        }
+        if (!ConnectionPending(index))
+        {
+            Initiate(peer);
+        }
+    });
+}
+
+void
+EndpointImpl::RekeyChildApi(Time now, const std::string& peer, Output& out)
+{
+    Enter(now, out, [&] {
+        size_t index = 0;
+        if (!FindPeerIndex(peer, index))
+        {
+            throw ConfigError("no connection named '" + peer + "'");
+        }
+        if (IkeSa* sa = NewestEstablished(index))
+        {
+            for (auto& c : sa->children)
+            {
+                if (c->state == ChildSaState::Installed)
+                {
+                    sa->tasks.Queue(ChildCreateTask::Rekey(c->SpiIn()));
+                    sa->tasks.Initiate(*this, *sa);
+                    return;
+                }
+            }
+        }
+    });
+}
+
+void
+EndpointImpl::RekeyIkeApi(Time now, const std::string& peer, Output& out)
+{
+    Enter(now, out, [&] {
+        size_t index = 0;
+        if (!FindPeerIndex(peer, index))
+        {
+            throw ConfigError("no connection named '" + peer + "'");
+        }
+        if (IkeSa* sa = NewestEstablished(index))
+        {
+            sa->tasks.Queue(std::make_unique<IkeRekeyTask>(true));
+            sa->tasks.Initiate(*this, *sa);
+        }
+    });
+}
+
+void
+EndpointImpl::TerminateApi(Time now, const std::string& peer, Output& out)
+{
+    Enter(now, out, [&] {
+        size_t index = 0;
+        if (!FindPeerIndex(peer, index))
+        {
+            throw ConfigError("no connection named '" + peer + "'");
+        }
+        for (IkeSa* sa : IkeSas())
+        {
+            if (sa->PeerIndex() != index)
+            {
+                continue;
+            }
+            if (sa->state == IkeSaState::Connecting)
+            {
+                DeleteIkeSa(*sa, "terminated");
+                continue;
+            }
+            sa->tasks.QueueFirst(InformationalTask::DeleteIke());
+            sa->tasks.Initiate(*this, *sa);
+        }
+        m_v->acquireQueue.erase(index);
+    });
+}
+
+void
+EndpointImpl::HandleTimer(Time now, Output& out)
+{
+    Enter(now, out, [&] {
+        std::vector<uint64_t> handles;
+        for (const auto& [h, sa] : m_v->sas)
+        {
+            handles.push_back(h);
+        }
+        for (uint64_t h : handles)
+        {
+            IkeSa* sa = FindIkeSaByHandle(h);
+            if (!sa)
+            {
+                continue;
+            }
+            sa->tasks.OnTimer(*this, *sa);
+            if (sa->dead)
+            {
+                continue;
+            }
+            if (sa->state == IkeSaState::Connecting && m_now >= sa->halfOpenExpireAt)
+            {
+                DeleteIkeSa(*sa, "half-open-timeout");
+                continue;
+            }
+            if (sa->state != IkeSaState::Connecting && m_now >= sa->livenessDue)
+            {
+                EvaluateLiveness(*sa);
+            }
+            CheckLifetimes(*sa);
+        }
+        if (m_now >= m_policy->NextDeadline())
+        {
+            m_policy->OnTimer(*this);
+        }
+    });
+}
+
+Time
+EndpointImpl::ComputeDeadline() const
+{
+    if (!m_v)
+    {
+        return kNever;
+    }
+    Time d = m_policy->NextDeadline();
+    for (const auto& [h, sa] : m_v->sas)
+    {
+        if (sa->dead)
+        {
+            continue;
+        }
+        d = std::min(d, sa->tasks.NextDeadline());
+        if (sa->state == IkeSaState::Connecting)
+        {
+            d = std::min(d, sa->halfOpenExpireAt);
+            continue;
+        }
+        d = std::min({d, sa->livenessDue, sa->rekeyAt, sa->expireAt});
+        for (const auto& c : sa->children)
+        {
+            d = std::min({d, c->rekeyAt, c->expireAt});
+        }
+    }
+    return d;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events and output
+
+Event
+EndpointImpl::MakeEvent(EventType type, const IkeSa* sa) const
+{
+    Event e;
+    e.time = m_now;
+    e.type = type;
+    if (sa)
+    {
+        e.peer = sa->Peer().name;
+        e.spiI = sa->spiI;
+        e.spiR = sa->spiR;
+        e.remote = sa->remote;
+    }
+    return e;
+}
+
+void
+EndpointImpl::Emit(Event event)
+{
+    if (m_out)
+    {
+        event.time = m_now;
+        m_out->events.push_back(std::move(event));
+    }
+}
+
+void
+EndpointImpl::SendIke(IkeSa& sa, const Bytes& message)
+{
+    Datagram d;
+    d.transport = Transport::Udp;
+    d.local = sa.local;
+    d.remote = sa.remote;
+    if (sa.natT)
+    {
+        d.data.assign(kNonEspMarkerSize, 0);
+    }
+    d.data.insert(d.data.end(), message.begin(), message.end());
+    m_counters.ikeMessagesOut++;
+    m_counters.ikeBytesOut += d.data.size();
+    m_out->datagrams.push_back(std::move(d));
+}
+
+void
+EndpointImpl::SendUnprotected(const SocketAddress& local,
+                              const SocketAddress& remote,
+                              const IkeMessage& message)
+{
+    Datagram d;
+    d.transport = Transport::Udp;
+    d.local = local;
+    d.remote = remote;
+    if (local.port == kNatTPort)
+    {
+        d.data.assign(kNonEspMarkerSize, 0);
+    }
+    Bytes encoded = EncodeMessage(message);
+    d.data.insert(d.data.end(), encoded.begin(), encoded.end());
+    m_counters.ikeMessagesOut++;
+    m_counters.ikeBytesOut += d.data.size();
+    m_counters.unprotectedOut++;
+    m_out->datagrams.push_back(std::move(d));
+    for (const auto& p : message.payloads)
+    {
+        if (const auto* n = std::get_if<NotifyPayload>(&p.body))
+        {
+            Event e = MakeEvent(EventType::NotifySent, nullptr);
+            e.notifyType = n->type;
+            e.protectedMsg = false;
+            e.remote = remote;
+            e.spiI = message.header.spiI;
+            e.spiR = message.header.spiR;
+            e.detail = NotifyTypeName(n->type);
+            Emit(std::move(e));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// SA database
+
+uint64_t
+EndpointImpl::NewIkeSpi()
+{
+    for (;;)
+    {
+        uint64_t spi = m_v->rng.NextU64();
+        if (spi != 0 && m_v->byLocalSpi.count(spi) == 0)
+        {
+            return spi;
+        }
+    }
+}
+
+uint32_t
+EndpointImpl::NewChildSpi()
+{
+    for (;;)
+    {
+        uint32_t spi = m_v->rng.NextU32();
+        // RFC 4303 2.1: 0 is never sent and 1..255 are reserved.
+        if (spi >= 256 && m_v->childByIn.count(spi) == 0 && m_v->reservedSpis.count(spi) == 0)
+        {
+            m_v->reservedSpis.insert(spi);
+            return spi;
+        }
+    }
+}
+
+void
+EndpointImpl::ReleaseChildSpi(uint32_t spi)
+{
+    if (m_v)
+    {
+        m_v->reservedSpis.erase(spi);
+    }
+}
+
+IkeSa*
+EndpointImpl::FindIkeSaByHandle(uint64_t handle)
+{
+    auto it = m_v->sas.find(handle);
+    return it == m_v->sas.end() || it->second->dead ? nullptr : it->second.get();
+}
+
+IkeSa*
+EndpointImpl::ByLocalSpi(uint64_t spi)
+{
+    auto it = m_v->byLocalSpi.find(spi);
+    return it == m_v->byLocalSpi.end() ? nullptr : FindIkeSaByHandle(it->second);
+}
+
+IkeSa*
+EndpointImpl::FindIkeSaBySpis(uint64_t spiI, uint64_t spiR)
+{
+    for (uint64_t local : {spiI, spiR})
+    {
+        IkeSa* sa = ByLocalSpi(local);
+        if (sa && sa->spiI == spiI && sa->spiR == spiR)
+        {
+            return sa;
+        }
+    }
+    return nullptr;
+}
+
+IkeSa*
+EndpointImpl::FindForHeader(const IkeHeader& h)
+{
+    return FindIkeSaBySpis(h.spiI, h.spiR);
+}
+
+std::vector<IkeSa*>
+EndpointImpl::IkeSas()
+{
+    std::vector<IkeSa*> out;
+    if (!m_v)
+    {
+        return out;
+    }
+    for (auto& [h, sa] : m_v->sas)
+    {
+        if (!sa->dead)
+        {
+            out.push_back(sa.get());
+        }
+    }
+    return out;
+}
+
+IkeSa&
+EndpointImpl::CreateIkeSa(bool originalInitiator, size_t peerIndex, uint64_t localSpi)
+{
+    const uint64_t handle = m_v->nextHandle++;
+    auto sa = std::make_unique<IkeSa>(handle, originalInitiator, peerIndex,
+                                      m_config.peers[peerIndex]);
+    if (originalInitiator)
+    {
+        sa->spiI = localSpi;
+    }
+    else
+    {
+        sa->spiR = localSpi;
+    }
+    IkeSa& ref = *sa;
+    m_v->byLocalSpi[localSpi] = handle;
+    m_v->sas[handle] = std::move(sa);
+    return ref;
+}
+
+Time
+EndpointImpl::Jitter(Time max)
+{
+    if (max <= Time(0))
+    {
+        return Time(0);
+    }
+    return FromSeconds(m_v->rng.NextUniform() * ToSeconds(max));
+}
+
+ChildSa*
+EndpointImpl::InstallChild(IkeSa& sa, const ChildSaParams& params, const ChildSa* replaced)
+{
+    m_v->reservedSpis.erase(params.spiIn);
+    auto child = ChildSa::Create(params, m_now);
+    if (!child)
+    {
+        Event e = MakeEvent(EventType::NegotiationFailed, &sa);
+        e.detail = "ESP SA setup failed";
+        Emit(std::move(e));
+        return nullptr;
+    }
+    const PeerConfig& peer = sa.Peer();
+    child->rekeyAt = m_now + peer.childLifetime - Jitter(peer.rekeyJitter);
+    child->expireAt = m_now + peer.childLifetime + peer.hardLifetimeMargin;
+    m_v->childByIn[params.spiIn] = sa.Handle();
+
+    const ChildKeys& k = params.keys;
+    const Bytes& outEnc = params.weInitiated ? k.encrI : k.encrR;
+    const Bytes& outInteg = params.weInitiated ? k.integI : k.integR;
+    const Bytes& inEnc = params.weInitiated ? k.encrR : k.encrI;
+    const Bytes& inInteg = params.weInitiated ? k.integR : k.integI;
+    m_out->espKeyLines.push_back(
+        EspSaLine(sa.local.ip, sa.remote.ip, params.spiOut, params.suite, outEnc, outInteg));
+    m_out->espKeyLines.push_back(
+        EspSaLine(sa.remote.ip, sa.local.ip, params.spiIn, params.suite, inEnc, inInteg));
+
+    Event e = MakeEvent(replaced ? EventType::ChildSaRekeyed : EventType::ChildSaInstalled, &sa);
+    e.childSpiIn = params.spiIn;
+    e.childSpiOut = params.spiOut;
+    e.detail = params.suite.ToString();
+    if (replaced)
+    {
+        e.detail += " replaces " + std::to_string(replaced->SpiIn());
+    }
+    Emit(std::move(e));
+
+    ChildSa* raw = child.get();
+    sa.children.push_back(std::move(child));
+    FlushAcquire(sa.PeerIndex());
+    return raw;
+}
+
+void
+EndpointImpl::RemoveChild(IkeSa& sa, uint32_t spiIn, const std::string& reason)
+{
+    auto it = std::find_if(sa.children.begin(), sa.children.end(), [&](const auto& c) {
+        return c->SpiIn() == spiIn;
+    });
+    if (it == sa.children.end())
+    {
+        return;
+    }
+    Event e = MakeEvent(EventType::ChildSaDeleted, &sa);
+    e.childSpiIn = (*it)->SpiIn();
+    e.childSpiOut = (*it)->SpiOut();
+    e.detail = reason;
+    Emit(std::move(e));
+    m_v->childByIn.erase(spiIn);
+    sa.children.erase(it);
+}
+
+void
+EndpointImpl::MoveChildren(IkeSa& from, IkeSa& to)
+{
+    for (auto& c : from.children)
+    {
+        m_v->childByIn[c->SpiIn()] = to.Handle();
+        to.children.push_back(std::move(c));
+    }
+    from.children.clear();
+}
+
+void
+EndpointImpl::IkeSaEstablished(IkeSa& sa)
+{
+    const PeerConfig& peer = sa.Peer();
+    sa.state = IkeSaState::Established;
+    sa.establishedAt = m_now;
+    sa.lastProtectedIn = m_now;
+    sa.halfOpenExpireAt = kNever;
+    sa.rekeyAt = m_now + peer.ikeLifetime - Jitter(peer.rekeyJitter);
+    sa.expireAt = m_now + peer.ikeLifetime + peer.hardLifetimeMargin;
+    sa.livenessDue =
+        m_config.livenessInterval > Time(0) ? m_now + m_config.livenessInterval : kNever;
+    auto ho = m_v->halfOpenKey.find(sa.Handle());
+    if (ho != m_v->halfOpenKey.end())
+    {
+        m_v->halfOpen.erase(ho->second);
+        m_v->halfOpenKey.erase(ho);
+    }
+    Event e = MakeEvent(EventType::IkeSaEstablished, &sa);
+    e.detail = sa.suite.ToString() + (sa.natT ? " udp-encap" : "");
+    Emit(std::move(e));
+    m_policy->OnIkeSaEstablished(*this, sa);
+    if (sa.replaces != 0)
+    {
+        if (IkeSa* old = FindIkeSaByHandle(sa.replaces))
+        {
+            DeleteIkeSa(*old, "replaced");
+        }
+        sa.replaces = 0;
+    }
+}
+
+void
+EndpointImpl::DeleteIkeSa(IkeSa& sa, const std::string& reason)
+{
+    if (sa.dead)
+    {
+        return;
+    }
+    sa.dead = true;
+    sa.tasks.AbortAll(*this, sa);
+    for (auto& c : sa.children)
+    {
+        Event e = MakeEvent(EventType::ChildSaDeleted, &sa);
+        e.childSpiIn = c->SpiIn();
+        e.childSpiOut = c->SpiOut();
+        e.detail = reason;
+        Emit(std::move(e));
+        m_v->childByIn.erase(c->SpiIn());
+    }
+    sa.children.clear();
+    Event e = MakeEvent(EventType::IkeSaDeleted, &sa);
+    e.detail = reason;
+    Emit(std::move(e));
+    m_policy->OnIkeSaDeleted(*this, sa);
+    if (sa.state == IkeSaState::Connecting && sa.originalInitiator &&
+        !ConnectionPending(sa.PeerIndex()))
+    {
+        // The acquire this SA served failed: do not hold its packet forever.
+        m_v->acquireQueue.erase(sa.PeerIndex());
+    }
+    auto ho = m_v->halfOpenKey.find(sa.Handle());
+    if (ho != m_v->halfOpenKey.end())
+    {
+        m_v->halfOpen.erase(ho->second);
+        m_v->halfOpenKey.erase(ho);
+    }
+    m_v->byLocalSpi.erase(sa.LocalSpi());
+    auto it = m_v->sas.find(sa.Handle());
+    if (it != m_v->sas.end())
+    {
+        m_v->graveyard.push_back(std::move(it->second));
+        m_v->sas.erase(it);
+    }
+}
+
+void
+EndpointImpl::PeerDead(IkeSa& sa)
+{
+    Event e = MakeEvent(EventType::PeerDead, &sa);
+    e.detail = "no answer " + std::to_string(ToSeconds(m_now - sa.tasks.RequestFirstSent())) +
+               " s after the first send";
+    Emit(std::move(e));
+    const bool wasUp = sa.state != IkeSaState::Connecting;
+    if (wasUp)
+    {
+        Event r = MakeEvent(EventType::RecoveryDetected, &sa);
+        r.detail = "peer-dead";
+        Emit(std::move(r));
+    }
+    const std::string name = sa.Peer().name;
+    const bool restart = wasUp && sa.Peer().startAction == StartAction::Start;
+    DeleteIkeSa(sa, "peer-dead");
+    if (restart)
+    {
+        // strongSwan's dpd_action=restart; trap connections come back on the next packet.
+        Initiate(name);
+    }
+}
+
+IkeSa*
+EndpointImpl::NewestEstablished(size_t peerIndex)
+{
+    IkeSa* best = nullptr;
+    for (IkeSa* sa : IkeSas())
+    {
+        if (sa->PeerIndex() == peerIndex && sa->state == IkeSaState::Established)
+        {
+            best = sa;
+        }
+    }
+    return best;
+}
+
+bool
+EndpointImpl::ConnectionPending(size_t peerIndex)
+{
+    for (IkeSa* sa : IkeSas())
+    {
+        if (sa->PeerIndex() != peerIndex)
+        {
+            continue;
+        }
+        if (sa->state == IkeSaState::Connecting && sa->originalInitiator)
+        {
+            return true;
+        }
+        if (sa->state != IkeSaState::Connecting)
+        {
+            for (const auto& t : sa->tasks.Queued())
+            {
+                if (t->Exchange() == ExchangeType::CreateChildSa)
+                {
+                    return true;
+                }
+            }
+            if (sa->tasks.Active() &&
+                sa->tasks.Active()->Exchange() == ExchangeType::CreateChildSa)
+            {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Actions
+
+IkeSa*
+EndpointImpl::Initiate(const std::string& peerName)
+{
+    size_t index = 0;
+    if (!FindPeerIndex(peerName, index))
+    {
+        return nullptr;
+    }
+    const PeerConfig& peer = m_config.peers[index];
+    if (peer.remote.ip.value == 0)
+    {
+        return nullptr;
+    }
+    IkeSa& sa = CreateIkeSa(true, index, NewIkeSpi());
+    sa.local = peer.local;
+    sa.remote = peer.remote;
+    if (sa.local.port == 0)
+    {
+        sa.local.port = kIkePort;
+    }
+    if (sa.remote.port == 0)
+    {
+        sa.remote.port = kIkePort;
+    }
+    sa.tasks.Queue(std::make_unique<IkeInitTask>(true));
+    sa.tasks.Queue(std::make_unique<IkeAuthTask>(true));
+    sa.tasks.Initiate(*this, sa);
+    return sa.dead ? nullptr : &sa;
+}
+
+void
+EndpointImpl::StartLivenessCheck(IkeSa& sa)
+{
+    if (sa.dead || sa.state == IkeSaState::Connecting || sa.tasks.Busy() ||
+        sa.tasks.LivenessCheckPending())
+    {
+        return;
+    }
+    sa.tasks.Queue(InformationalTask::Liveness());
+    sa.tasks.Initiate(*this, sa);
+}
+
+void
+EndpointImpl::SendInformational(IkeSa& sa, std::vector<Payload> notifies)
+{
+    if (sa.dead || sa.state == IkeSaState::Connecting)
+    {
+        return;
+    }
+    sa.tasks.Queue(InformationalTask::Notify(std::move(notifies)));
+    sa.tasks.Initiate(*this, sa);
+}
+
+void
+EndpointImpl::ReplaceIkeSa(IkeSa& sa)
+{
+    if (sa.dead)
+    {
+        return;
+    }
+    Event r = MakeEvent(EventType::RecoveryDetected, &sa);
+    r.detail = "replace";
+    Emit(std::move(r));
+    const uint64_t old = sa.Handle();
+    if (IkeSa* fresh = Initiate(sa.Peer().name))
+    {
+        fresh->replaces = old;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// IKE receive path
+
+void
+EndpointImpl::HandleIke(const Datagram& in, const uint8_t* data, size_t size)
+{
+    m_counters.ikeMessagesIn++;
+    m_counters.ikeBytesIn += size;
+    auto decoded = DecodeMessage(data, size);
+    if (!decoded)
+    {
+        m_counters.malformedDropped++;
+        Event e = MakeEvent(EventType::MalformedDropped, nullptr);
+        e.remote = in.remote;
+        e.detail = decoded.Error().ToString();
+        Emit(std::move(e));
+        return;
+    }
+    const IkeMessage& msg = decoded.Value();
+    const IkeHeader& h = msg.header;
+    const Bytes raw(data, data + size);
+    if (h.exchangeType == static_cast<uint8_t>(ExchangeType::IkeSaInit))
+    {
+        HandleIkeSaInit(in, msg, raw);
+        return;
+    }
+    const bool isProtected =
+        !msg.payloads.empty() && msg.payloads.back().type == static_cast<uint8_t>(PayloadType::Sk);
+    if (!isProtected)
+    {
+        m_counters.unprotectedIn++;
+        for (const auto& p : msg.payloads)
+        {
+            if (const auto* n = std::get_if<NotifyPayload>(&p.body))
+            {
+                Event e = MakeEvent(EventType::NotifyReceived, nullptr);
+                e.notifyType = n->type;
+                e.protectedMsg = false;
+                e.remote = in.remote;
+                e.spiI = h.spiI;
+                e.spiR = h.spiR;
+                e.detail = NotifyTypeName(n->type);
+                Emit(std::move(e));
+            }
+        }
+        const NotifyPayload* invalidSpi = msg.FindNotify(notify::kInvalidSpi);
+        if (invalidSpi && !h.IsResponse())
+        {
+            HandleUnprotectedInvalidSpi(in, msg, *invalidSpi);
+            return;
+        }
+    }
+    IkeSa* sa = FindForHeader(h);
+    if (!sa)
+    {
+        if (isProtected && !h.IsResponse())
+        {
+            ReplyUnknownIkeSpi(in, msg);
+        }
+        else if (!isProtected)
+        {
+            m_policy->OnUnprotectedOutsideSa(*this, msg, in);
+        }
+        // A response for an SA we do not know is never answered (RFC 7296 2.21.4).
+        return;
+    }
+    if (!isProtected)
+    {
+        m_policy->OnUnprotectedForSa(*this, *sa, msg, in);
+        return;
+    }
+    if (!sa->HasKeys())
+    {
+        return;
+    }
+    if (!h.IsResponse())
+    {
+        if (sa->tasks.ResendCachedResponse(*this, *sa, h, raw))
+        {
+            return;
+        }
+        if (!sa->tasks.ExpectsRequest(h))
+        {
+            return;
+        }
+    }
+    else if (!sa->tasks.ExpectsResponse(h))
+    {
+        return;
+    }
+    OpenResult opened = OpenMessage(data, size, msg, *sa->cipherIn);
+    if (opened.status != OpenResult::Status::Ok)
+    {
+        // RFC 7296 2.21.2: an integrity failure is dropped silently (counted).
+        m_counters.malformedDropped++;
+        Event e = MakeEvent(EventType::MalformedDropped, sa);
+        e.detail = opened.status == OpenResult::Status::IntegrityFailed
+                       ? "SK integrity check failed"
+                       : opened.error.ToString();
+        Emit(std::move(e));
+        return;
+    }
+    sa->lastProtectedIn = m_now;
+    // RFC 7296 2.23: the authenticated message's addresses are where the peer now is (the
+    // responder moves to 4500 when IKE_AUTH arrives there, and follows NAT mapping changes).
+    if (in.local.port == kNatTPort && (!sa->natT || sa->remote != in.remote))
+    {
+        sa->natT = true;
+        sa->natPending = false;
+        sa->local = in.local;
+        sa->remote = in.remote;
+    }
+    for (const auto& p : opened.inner)
+    {
+        if (const auto* n = std::get_if<NotifyPayload>(&p.body))
+        {
+            Event e = MakeEvent(EventType::NotifyReceived, sa);
+            e.notifyType = n->type;
+            e.protectedMsg = true;
+            e.detail = NotifyTypeName(n->type);
+            Emit(std::move(e));
+        }
+    }
+    if (h.IsResponse())
+    {
+        sa->tasks.OnResponse(*this, *sa, h, opened.inner);
+    }
+    else
+    {
+        sa->tasks.OnRequest(*this, *sa, h, opened.inner, raw);
+    }
+}
+
+void
+EndpointImpl::HandleIkeSaInit(const Datagram& in, const IkeMessage& msg, const Bytes& raw)
+{
+    const IkeHeader& h = msg.header;
+    if (h.IsResponse())
+    {
+        IkeSa* sa = ByLocalSpi(h.spiI);
+        if (!sa || !sa->originalInitiator || sa->state != IkeSaState::Connecting ||
+            !sa->tasks.ExpectsResponse(h))
+        {
+            return;
+        }
+        sa->initResponse = raw;
+        m_policy->OnIkeSaInitMessage(*this, *sa, h, msg.payloads);
+        if (!sa->dead)
+        {
+            sa->tasks.OnResponse(*this, *sa, h, msg.payloads);
+        }
+        return;
+    }
+    if (h.spiR != 0 || h.spiI == 0 || h.messageId != 0)
+    {
+        return;
+    }
+    auto key = std::make_pair(in.remote, h.spiI);
+    auto existing = m_v->halfOpen.find(key);
+    if (existing != m_v->halfOpen.end())
+    {
+        if (IkeSa* sa = FindIkeSaByHandle(existing->second))
+        {
+            sa->tasks.ResendCachedResponse(*this, *sa, h, raw);
+        }
+        return;
+    }
+    size_t index = 0;
+    const PeerConfig* peer = FindPeerByAddress(in.local, in.remote, index);
+    if (!peer)
+    {
+        Event e = MakeEvent(EventType::NegotiationFailed, nullptr);
+        e.remote = in.remote;
+        e.detail = "no connection for " + in.remote.ToString();
+        Emit(std::move(e));
+        return;
+    }
+    if (m_v->halfOpen.size() >= m_config.limits.cookieThreshold)
+    {
+        // RFC 7296 2.6: under half-open load, demand a cookie before keeping any state.
+        const NoncePayload* ni = msg.Get<NoncePayload>(PayloadType::Nonce);
+        if (!ni)
+        {
+            return;
+        }
+        const NotifyPayload* cookie = msg.FindNotify(notify::kCookie);
+        if (!cookie || !m_v->cookies.Verify(cookie->data, ni->nonce, in.remote.ip, h.spiI))
+        {
+            if (cookie)
+            {
+                Event e = MakeEvent(EventType::CookieRejected, nullptr);
+                e.remote = in.remote;
+                e.spiI = h.spiI;
+                Emit(std::move(e));
+            }
+            IkeMessage reply;
+            reply.header.spiI = h.spiI;
+            reply.header.spiR = 0;
+            reply.header.exchangeType = h.exchangeType;
+            reply.header.flags = kFlagResponse;
+            reply.header.messageId = 0;
+            reply.payloads.push_back(MakeNotify(
+                notify::kCookie,
+                m_v->cookies.Make(m_now, m_v->rng, ni->nonce, in.remote.ip, h.spiI)));
+            SendUnprotected(in.local, in.remote, reply);
+            return;
+        }
+    }
+    IkeSa& sa = CreateIkeSa(false, index, NewIkeSpi());
+    sa.spiI = h.spiI;
+    sa.local = in.local;
+    sa.remote = in.remote;
+    sa.halfOpenExpireAt = m_now + kHalfOpenTimeout;
+    sa.initRequest = raw;
+    m_v->halfOpen[key] = sa.Handle();
+    m_v->halfOpenKey[sa.Handle()] = key;
+    m_policy->OnIkeSaInitMessage(*this, sa, h, msg.payloads);
+    if (!sa.dead)
+    {
+        sa.tasks.OnRequest(*this, sa, h, msg.payloads, raw);
+    }
+}
+
+void
+EndpointImpl::HandleUnprotectedInvalidSpi(const Datagram& in,
+                                          const IkeMessage& msg,
+                                          const NotifyPayload& n)
+{
+    if (n.data.size() == 4)
+    {
+        const uint32_t spi = SpiFromBytes(n.data);
+        for (IkeSa* sa : IkeSas())
+        {
+            if (sa->remote.ip != in.remote.ip)
+            {
+                continue;
+            }
+            if (ChildSa* child = sa->FindChildByOut(spi))
+            {
+                m_policy->OnUnprotectedInvalidSpi(*this, *sa, *child, msg, in);
+                return;
+            }
+        }
+    }
+    Event e = MakeEvent(EventType::UnprotectedIgnored, nullptr);
+    e.notifyType = notify::kInvalidSpi;
+    e.remote = in.remote;
+    e.detail = "INVALID_SPI for no Child SA of ours";
+    Emit(std::move(e));
+}
+
+void
+EndpointImpl::ReplyUnknownIkeSpi(const Datagram& in, const IkeMessage& msg)
+{
+    if (!m_v->invalidSpiLimiter.Allow(AddressKey(in.remote), m_now))
+    {
+        m_counters.rateLimited++;
+        Event e = MakeEvent(EventType::RateLimited, nullptr);
+        e.remote = in.remote;
+        e.notifyType = notify::kInvalidIkeSpi;
+        e.detail = "INVALID_IKE_SPI reply";
+        Emit(std::move(e));
+        return;
+    }
+    UnprotectedReply r = m_policy->OnUnknownIkeSpiRequest(*this, msg, in);
+    if (!r.send)
+    {
+        return;
+    }
+    IkeMessage reply;
+    reply.header.spiI = msg.header.spiI;
+    reply.header.spiR = msg.header.spiR;
+    reply.header.exchangeType = msg.header.exchangeType;
+    reply.header.messageId = msg.header.messageId;
+    reply.header.flags = kFlagResponse | (msg.header.IsInitiator() ? 0 : kFlagInitiator);
+    reply.payloads = std::move(r.payloads);
+    SendUnprotected(in.local, in.remote, reply);
+}
+
+// ---------------------------------------------------------------------------------------------
+// ESP receive path
+
+void
+EndpointImpl::HandleEsp(const Datagram& in, const uint8_t* data, size_t size, bool udpEncap)
+{
+    uint32_t spi = 0;
+    uint32_t seq = 0;
+    if (!PeekEspHeader(data, size, spi, seq))
+    {
+        m_counters.malformedDropped++;
+        return;
+    }
+    auto it = m_v->childByIn.find(spi);
+    IkeSa* sa = it == m_v->childByIn.end() ? nullptr : FindIkeSaByHandle(it->second);
+    ChildSa* child = sa ? sa->FindChildByIn(spi) : nullptr;
+    if (!child)
+    {
+        // RFC 4303 3.4.2: no SA -> discard and audit.
+        m_counters.espNoSa++;
+        Event e = MakeEvent(EventType::EspNoSa, nullptr);
+        e.childSpiIn = spi;
+        e.remote = in.remote;
+        e.detail = "seq " + std::to_string(seq);
+        Emit(std::move(e));
+        ReplyUnknownEsp(in, spi, udpEncap);
+        return;
+    }
+    Bytes inner;
+    switch (child->Open(data, size, inner))
+    {
+    case ChildSa::OpenStatus::Replay: {
+        m_counters.espReplay++;
+        Event e = MakeEvent(EventType::EspReplay, sa);
+        e.childSpiIn = spi;
+        e.detail = "seq " + std::to_string(seq);
+        Emit(std::move(e));
+        return;
+    }
+    case ChildSa::OpenStatus::IntegrityFailed: {
+        m_counters.espIntegrityFailed++;
+        Event e = MakeEvent(EventType::EspIntegrityFailed, sa);
+        e.childSpiIn = spi;
+        e.detail = "seq " + std::to_string(seq);
+        Emit(std::move(e));
+        return;
+    }
+    case ChildSa::OpenStatus::Malformed:
+        m_counters.malformedDropped++;
+        return;
+    case ChildSa::OpenStatus::Dummy:
+        sa->lastProtectedIn = m_now;
+        return;
+    case ChildSa::OpenStatus::Ok:
+        break;
+    }
+    // Authentic: proof of the peer's liveness for the IKE SA and all its children (2.4).
+    sa->lastProtectedIn = m_now;
+    m_counters.espPacketsIn++;
+    child->packetsIn++;
+    child->bytesIn += inner.size();
+    Ipv4Info info;
+    if (!ParseIpv4(inner, info) || !MatchesInbound(child->LocalTs(), child->RemoteTs(), info))
+    {
+        // RFC 4301 5.2: an inner packet outside the SA's selectors is discarded.
+        m_counters.malformedDropped++;
+        Event e = MakeEvent(EventType::MalformedDropped, sa);
+        e.childSpiIn = spi;
+        e.detail = "inner packet outside the Child SA's selectors";
+        Emit(std::move(e));
+        return;
+    }
+    m_out->delivered.push_back(std::move(inner));
+}
+
+void
+EndpointImpl::ReplyUnknownEsp(const Datagram& in, uint32_t spi, bool udpEncap)
+{
+    if (!m_v->invalidSpiLimiter.Allow(AddressKey(in.remote), m_now))
+    {
+        m_counters.rateLimited++;
+        Event e = MakeEvent(EventType::RateLimited, nullptr);
+        e.remote = in.remote;
+        e.notifyType = notify::kInvalidSpi;
+        e.detail = "INVALID_SPI reply";
+        Emit(std::move(e));
+        return;
+    }
+    // RFC 7296 1.5: with an IKE SA to the sender's address, say it protected.
+    for (IkeSa* sa : IkeSas())
+    {
+        if (sa->remote.ip == in.remote.ip && sa->state == IkeSaState::Established)
+        {
+            SendInformational(*sa, {MakeNotify(notify::kInvalidSpi, SpiToBytes(spi))});
+            return;
+        }
+    }
+    UnprotectedReply r = m_policy->OnUnknownEspSpi(*this, spi, in);
+    if (!r.send)
+    {
+        return;
+    }
+    IkeMessage reply;
+    reply.header.spiI = r.spiI;
+    reply.header.spiR = r.spiR;
+    reply.header.exchangeType = static_cast<uint8_t>(ExchangeType::Informational);
+    reply.header.flags = kFlagInitiator;
+    reply.header.messageId = 0;
+    reply.payloads = std::move(r.payloads);
+    SocketAddress local = in.local;
+    SocketAddress remote = in.remote;
+    if (!udpEncap)
+    {
+        local.port = kIkePort;
+        remote.port = kIkePort;
+    }
+    SendUnprotected(local, remote, reply);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outbound inner packets and acquires
+
+bool
+EndpointImpl::FindOutboundChild(const Ipv4Info& info, IkeSa*& sa, ChildSa*& child)
+{
+    auto usable = [](const IkeSa* s, const ChildSa* c) {
+        return !s->dead && s->state != IkeSaState::Connecting &&
+               (c->state == ChildSaState::Installed || c->state == ChildSaState::Rekeying);
+    };
+    auto cached = m_v->outboundCache.find(info.dst.value);
+    if (cached != m_v->outboundCache.end())
+    {
+        IkeSa* s = FindIkeSaByHandle(cached->second.first);
+        ChildSa* c = s ? s->FindChildByIn(cached->second.second) : nullptr;
+        if (c && usable(s, c) && MatchesOutbound(c->LocalTs(), c->RemoteTs(), info))
+        {
+            sa = s;
+            child = c;
+            return true;
+        }
+        m_v->outboundCache.erase(cached);
+    }
+    // Newest IKE SA first, newest Child SA first: a rekeyed or re-established SA wins.
+    for (auto it = m_v->sas.rbegin(); it != m_v->sas.rend(); ++it)
+    {
+        IkeSa* s = it->second.get();
+        for (auto c = s->children.rbegin(); c != s->children.rend(); ++c)
+        {
+            if (usable(s, c->get()) && MatchesOutbound((*c)->LocalTs(), (*c)->RemoteTs(), info))
+            {
+                sa = s;
+                child = c->get();
+                m_v->outboundCache[info.dst.value] = {s->Handle(), child->SpiIn()};
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+void
+EndpointImpl::SendEsp(IkeSa& sa, ChildSa& child, const Bytes& packet)
+{
+    Bytes esp;
+    if (!child.Seal(packet, m_v->rng, esp))
+    {
+        m_counters.innerDroppedNoSa++;
+        Event e = MakeEvent(EventType::InnerDropped, &sa);
+        e.detail = "ESP seal failed (sequence number exhausted?)";
+        Emit(std::move(e));
+        return;
+    }
+    Datagram d;
+    d.transport = sa.natT ? Transport::Udp : Transport::EspIp;
+    d.local = sa.local;
+    d.remote = sa.remote;
+    d.data = std::move(esp);
+    m_counters.espPacketsOut++;
+    child.packetsOut++;
+    child.bytesOut += packet.size();
+    sa.lastOutbound = m_now;
+    m_out->datagrams.push_back(std::move(d));
+}
+
+void
+EndpointImpl::SendInnerPacket(const Bytes& packet, bool allowAcquire)
+{
+    Ipv4Info info;
+    if (!ParseIpv4(packet, info))
+    {
+        m_counters.malformedDropped++;
+        Event e = MakeEvent(EventType::MalformedDropped, nullptr);
+        e.detail = "inner packet is not IPv4";
+        Emit(std::move(e));
+        return;
+    }
+    IkeSa* sa = nullptr;
+    ChildSa* child = nullptr;
+    if (FindOutboundChild(info, sa, child))
+    {
+        SendEsp(*sa, *child, packet);
+        return;
+    }
+    for (size_t i = 0; i < m_config.peers.size(); ++i)
+    {
+        const PeerConfig& peer = m_config.peers[i];
+        if (!MatchesOutbound(FromConfig(peer.localTs), FromConfig(peer.remoteTs), info))
+        {
+            continue;
+        }
+        if (allowAcquire && peer.startAction == StartAction::Trap && peer.remote.ip.value != 0)
+        {
+            Acquire(i, packet);
+            return;
+        }
+        break;
+    }
+    m_counters.innerDroppedNoSa++;
+    Event e = MakeEvent(EventType::InnerDropped, nullptr);
+    e.detail = "no Child SA and no trap policy for " + info.src.ToString() + " -> " +
+               info.dst.ToString();
+    Emit(std::move(e));
+}
+
+void
+EndpointImpl::Acquire(size_t peerIndex, const Bytes& packet)
+{
+    const PeerConfig& peer = m_config.peers[peerIndex];
+    if (!ConnectionPending(peerIndex))
+    {
+        Event e = MakeEvent(EventType::AcquireStarted, nullptr);
+        e.peer = peer.name;
+        e.remote = peer.remote;
+        Emit(std::move(e));
+        if (IkeSa* sa = NewestEstablished(peerIndex))
+        {
+            // The IKE SA is up but has no Child SA for this traffic: add one.
+            sa->tasks.Queue(ChildCreateTask::Create());
+            sa->tasks.Initiate(*this, *sa);
+        }
+        else
+        {
+            Initiate(peer.name);
+        }
+    }
+    if (m_config.queueOnAcquire && m_v->acquireQueue.count(peerIndex) == 0)
+    {
+        m_v->acquireQueue[peerIndex] = HeldPacket{packet};
+        return;
+    }
+    m_counters.innerDroppedNoSa++;
+    Event e = MakeEvent(EventType::InnerDropped, nullptr);
+    e.peer = peer.name;
+    e.detail = "acquire pending";
+    Emit(std::move(e));
+}
+
+void
+EndpointImpl::FlushAcquire(size_t peerIndex)
+{
+    auto it = m_v->acquireQueue.find(peerIndex);
+    if (it == m_v->acquireQueue.end())
+    {
+        return;
+    }
+    Bytes packet = std::move(it->second.packet);
+    m_v->acquireQueue.erase(it);
+    Ipv4Info info;
+    IkeSa* sa = nullptr;
+    ChildSa* child = nullptr;
+    if (ParseIpv4(packet, info) && FindOutboundChild(info, sa, child))
+    {
+        SendEsp(*sa, *child, packet);
+    }
+    else
+    {
+        // This Child SA does not cover the held packet: keep it for the next one.
+        m_v->acquireQueue[peerIndex] = HeldPacket{std::move(packet)};
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timers
+
+void
+EndpointImpl::EvaluateLiveness(IkeSa& sa)
+{
+    const Time interval = m_config.livenessInterval;
+    if (interval <= Time(0))
+    {
+        sa.livenessDue = kNever;
+        return;
+    }
+    if (m_now - sa.lastProtectedIn < interval)
+    {
+        sa.livenessDue = sa.lastProtectedIn + interval;
+        return;
+    }
+    // RFC 7296 2.4: a check matters when we send and hear nothing back.
+    const bool needed = m_config.livenessAlways || sa.lastOutbound > sa.lastProtectedIn;
+    if (needed && sa.state == IkeSaState::Established)
+    {
+        StartLivenessCheck(sa);
+    }
+    sa.livenessDue = m_now + interval;
+}
+
+void
+EndpointImpl::CheckLifetimes(IkeSa& sa)
+{
+    if (sa.state == IkeSaState::Connecting || sa.dead)
+    {
+        return;
+    }
+    if (m_now >= sa.expireAt)
+    {
+        // Hard lifetime: the SA must go; say so to the peer, best effort.
+        sa.expireAt = kNever;
+        sa.rekeyAt = kNever;
+        sa.tasks.QueueFirst(InformationalTask::DeleteIke());
+        sa.tasks.Initiate(*this, sa);
+        return;
+    }
+    if (m_now >= sa.rekeyAt)
+    {
+        sa.rekeyAt = kNever;
+        sa.tasks.Queue(std::make_unique<IkeRekeyTask>(true));
+        sa.tasks.Initiate(*this, sa);
+    }
+    for (auto& c : sa.children)
+    {
+        if (m_now >= c->expireAt)
+        {
+            c->expireAt = kNever;
+            c->rekeyAt = kNever;
+            sa.tasks.Queue(InformationalTask::DeleteChild({c->SpiIn()}));
+        }
+        else if (m_now >= c->rekeyAt)
+        {
+            c->rekeyAt = kNever;
+            if (c->state == ChildSaState::Installed)
+            {
+                sa.tasks.Queue(ChildCreateTask::Rekey(c->SpiIn()));
+            }
+        }
+    }
+    sa.tasks.Initiate(*this, sa);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snapshots and state size
+
+std::vector<IkeSaInfo>
+EndpointImpl::Snapshot() const
+{
+    std::vector<IkeSaInfo> out;
+    if (!m_v)
+    {
+        return out;
+    }
+    for (const auto& [h, sa] : m_v->sas)
+    {
+        if (!sa->dead)
+        {
+            out.push_back(sa->Info());
+        }
+    }
+    return out;
+}
+
+size_t
+EndpointImpl::StateBytesPerIkeSa() const
+{
+    if (!m_v || m_v->sas.empty())
+    {
+        return 0;
+    }
+    size_t total = 0;
+    for (const auto& [h, sa] : m_v->sas)
+    {
+        // The SA database entries: by handle, by local SPI, and one per inbound child SPI.
+        total += sa->StateBytes() + 2 * (sizeof(uint64_t) * 2 + 4 * sizeof(void*)) +
+                 sa->children.size() * (sizeof(uint32_t) + sizeof(uint64_t) + 4 * sizeof(void*));
+    }
+    return total / m_v->sas.size();
+}
+
+size_t
+EndpointImpl::VolatileStateBytes() const
+{
+    if (!m_v)
+    {
+        return 0;
+    }
+    size_t n = sizeof(VolatileState);
+    n += StateBytesPerIkeSa() * m_v->sas.size();
+    n += m_v->halfOpen.size() * (sizeof(SocketAddress) + 2 * sizeof(uint64_t) + 8 * sizeof(void*));
+    n += m_v->reservedSpis.size() * (sizeof(uint32_t) + 4 * sizeof(void*));
+    n += m_v->outboundCache.size() * (sizeof(uint32_t) + sizeof(uint64_t) + 8 + 2 * sizeof(void*));
+    n += m_v->invalidSpiLimiter.StateBytes();
+    n += m_v->cookies.StateBytes();
+    for (const auto& [i, held] : m_v->acquireQueue)
+    {
+        n += held.packet.capacity() + 4 * sizeof(void*);
+    }
+    n += m_policy->VolatileStateBytes();
+    return n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Endpoint (the public face)
+
+void
+Output::Clear()
+{
+    datagrams.clear();
+    delivered.clear();
+    events.clear();
+    crypto = CryptoCounts{};
+    ikeKeyLines.clear();
+    espKeyLines.clear();
+}
+
+Endpoint::Endpoint(EndpointConfig config, PersistentStore& store)
+    : m_impl(std::make_unique<EndpointImpl>(std::move(config), store))
+{
+}
+
+Endpoint::~Endpoint() = default;
+
+void
+Endpoint::Start(Time now, Output& out)
+{
+    m_impl->Start(now, out);
+}
+
+void
+Endpoint::HandleDatagram(Time now, const Datagram& in, Output& out)
+{
+    m_impl->HandleDatagram(now, in, out);
+}
+
+void
+Endpoint::SendInner(Time now, const Bytes& ipv4Packet, Output& out)
+{
+    m_impl->SendInner(now, ipv4Packet, out);
+}
+
+void
+Endpoint::Initiate(Time now, const std::string& peerName, Output& out)
+{
+    m_impl->InitiateApi(now, peerName, out);
+}
+
+void
+Endpoint::RekeyChild(Time now, const std::string& peerName, Output& out)
+{
+    m_impl->RekeyChildApi(now, peerName, out);
+}
+
+void
+Endpoint::RekeyIke(Time now, const std::string& peerName, Output& out)
+{
+    m_impl->RekeyIkeApi(now, peerName, out);
+}
+
+void
+Endpoint::Terminate(Time now, const std::string& peerName, Output& out)
+{
+    m_impl->TerminateApi(now, peerName, out);
+}
+
+void
+Endpoint::HandleTimer(Time now, Output& out)
+{
+    m_impl->HandleTimer(now, out);
+}
+
+Time
+Endpoint::NextDeadline() const
+{
+    return m_impl->NextDeadline();
+}
+
+void
+Endpoint::Crash()
+{
+    m_impl->Crash();
+}
+
+const EndpointConfig&
+Endpoint::Config() const
+{
+    return m_impl->GetConfig();
+}
+
+const EndpointCounters&
+Endpoint::Counters() const
+{
+    return m_impl->GetCounters();
+}
+
+std::vector<IkeSaInfo>
+Endpoint::IkeSas() const
+{
+    return m_impl->Snapshot();
+}
+
+size_t
+Endpoint::StateBytesPerIkeSa() const
+{
+    return m_impl->StateBytesPerIkeSa();
+}
+
+size_t
+Endpoint::VolatileStateBytes() const
+{
+    return m_impl->VolatileStateBytes();
+}
+
+} // namespace ikev2

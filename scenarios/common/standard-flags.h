@@ -1,0 +1,35 @@
+// Flags every scenario shares (IKE scheme and timers, WAN, run control), declared once so that
+// each program's --help, validation and params.json agree.
+#ifndef SCENARIOS_STANDARD_FLAGS_H
+#define SCENARIOS_STANDARD_FLAGS_H
+
+#include "gateway-topology.h"
+#include "scenario-flags.h"
+
+#include "ike-helper.h"
+
+#include <nlohmann/json.hpp>
+
+namespace scenarios
+{
+
+/// --scheme --profile --retransmitTimeout --retransmitBase --retransmitTries --retransmitLimit
+/// --livenessInterval --ikeProposals --espProposals --queueOnAcquire --cores --cpu
+void AddIkeFlags(ScenarioFlags& flags);
+/// Checks across IKE flags (custom knobs need --profile=custom); exits on error.
+void CheckIkeFlags(const ScenarioFlags& flags);
+/// Sets the IkeApplication and CpuModel attributes the IKE flags describe.
+void ApplyIkeFlags(const ScenarioFlags& flags, ns3::IkeHelper& helper);
+/// The effective retransmission profile (timeout, base, tries, limit, give-up time).
+nlohmann::json ProfileJson(const ScenarioFlags& flags);
+
+/// --rtt --rate --loss
+void AddWanFlags(ScenarioFlags& flags);
+WanParams WanFromFlags(const ScenarioFlags& flags);
+
+/// --simTime --RngRun --outDir --pcap --quick
+void AddRunFlags(ScenarioFlags& flags, const std::string& defaultOutDir, double defaultSimTime);
+
+} // namespace scenarios
+
+#endif
