@@ -37,7 +37,7 @@ EVENTS_HEADER = ("time_s", "node", "event", "peer", "spi_i", "spi_r", "child_spi
                  "child_spi_out", "notify", "protected", "detail")
 # params.json entries that name the run rather than the experiment.
 PARAMS_PER_RUN = ("outDir",)
-TIMELINE_PER_KIND = 8  # events of one (node, event, notify) kept in a timeline
+TIMELINE_PER_KIND = 3  # events of one (node, event, notify, detail) kept in a timeline
 TIMELINE_MARGIN_S = 2.0
 
 
@@ -83,6 +83,15 @@ class _Run:
     @property
     def ok(self):
         return self.summary is not None
+
+    @property
+    def status(self):
+        """ok, missing, failed, or not-modelled (the program refused it as not there yet)."""
+        if self.ok:
+            return "ok"
+        if self.record is None:
+            return "missing"
+        return "not-modelled" if self.record.get("status") == "not-modelled" else "failed"
 
     @property
     def scheme(self):
@@ -146,7 +155,7 @@ def write_campaign(campaign, results_dir, allow_mixed=False):
         row = {"campaign": campaign.name, "scenario": campaign.scenario, "scheme": run.scheme,
                "seed": run.spec.seed, "run_id": run.spec.run_id,
                "run_dir": os.path.relpath(run.folder, results_dir),
-               "status": "ok" if run.ok else ("missing" if run.record is None else "failed")}
+               "status": run.status}
         row.update({flag: run.spec.flags[flag] for flag in point_cols})
         if run.ok:
             for field, value in run.summary.items():
@@ -161,6 +170,14 @@ def write_campaign(campaign, results_dir, allow_mixed=False):
     for run in runs:
         key = (run.scheme,) + tuple(run.spec.flags[f] for f in point_cols)
         groups.setdefault(key, []).append(run)
+    # Schemes the program refused in every run are not modelled: no rows, listed in index.csv.
+    by_scheme = {}
+    for run in runs:
+        by_scheme.setdefault(run.scheme, []).append(run.status)
+    refused = [s for s, states in by_scheme.items() if all(x == "not-modelled" for x in states)]
+    not_modelled = list(campaign.unsupported_schemes) + [
+        s for s in refused if s not in campaign.unsupported_schemes]
+    groups = {k: v for k, v in groups.items() if k[0] not in refused}
     header = ["campaign", "scenario", "scheme"] + point_cols + [
         "metric", "n_runs", "n_ok"] + list(STAT_COLUMNS)
     rows = []
@@ -178,11 +195,15 @@ def write_campaign(campaign, results_dir, allow_mixed=False):
     if campaign.role == "schemes":
         _write_timeline(campaign, ok_runs, out_dir)
 
-    status = "ok" if len(ok_runs) == len(runs) else ("no-data" if not ok_runs else "incomplete")
+    settled = sum(1 for r in runs if r.status in ("ok", "not-modelled"))
+    if not ok_runs:
+        status = "not-yet-modelled" if runs and settled == len(runs) else "no-data"
+    else:
+        status = "ok" if settled == len(runs) else "incomplete"
     return {"campaign": campaign.name, "role": campaign.role, "scenario": campaign.scenario,
             "status": status, "runs_expected": len(runs), "runs_ok": len(ok_runs),
             "code_version": version,
-            "schemes_not_modelled": " ".join(campaign.unsupported_schemes),
+            "schemes_not_modelled": " ".join(not_modelled),
             "x": campaign.axes.get("x", ""),
             "series": campaign.axes.get("series", ""), "facet": campaign.axes.get("facet", ""),
             "description": campaign.description,
@@ -196,7 +217,8 @@ def _write_params(campaign, ok_runs, out_dir):
         for key, value in run.params.items():
             if key.split(".")[-1] in PARAMS_PER_RUN:
                 continue
-            values.setdefault(key, set()).add(csvio.fmt(value))
+            text = ("true" if value else "false") if isinstance(value, bool) else csvio.fmt(value)
+            values.setdefault(key, set()).add(text)
     rows = []
     for key in sorted(values):
         distinct = sorted(values[key])
@@ -246,7 +268,8 @@ def _write_timeline(campaign, ok_runs, out_dir):
             t = _float(event.get("time_s"))
             if t is None or (start is not None and t < start) or (end is not None and t > end):
                 continue
-            kind = (event.get("node"), event.get("event"), event.get("notify"))
+            kind = (event.get("node"), event.get("event"), event.get("notify"),
+                    event.get("detail"))
             seen[kind] = seen.get(kind, 0) + 1
             if seen[kind] > TIMELINE_PER_KIND:
                 continue
@@ -257,7 +280,8 @@ def _write_timeline(campaign, ok_runs, out_dir):
             if count > TIMELINE_PER_KIND:
                 rows.append({"scheme": scheme, "seed": run.spec.seed, "run_id": run.spec.run_id,
                              "time_s": "", "node": kind[0], "event": kind[1], "notify": kind[2],
-                             "detail": "omitted %d more" % (count - TIMELINE_PER_KIND)})
+                             "detail": "omitted %d more%s" % (
+                                 count - TIMELINE_PER_KIND, " (%s)" % kind[3] if kind[3] else "")})
     csvio.write(os.path.join(out_dir, campaign.name + "-timeline-events.csv"),
                 ("scheme", "seed", "run_id") + EVENTS_HEADER, rows)
 

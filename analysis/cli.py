@@ -70,8 +70,9 @@ def _run(args, ready):
     except runner.RunnerError as err:
         _say("error: %s" % err)
         return None
-    _say("%d runs done, %d skipped (already there), %d failed"
-         % (len(outcome.ran) - len(outcome.failed), outcome.skipped, len(outcome.failed)))
+    _say("%d runs done, %d skipped (already there), %d not yet modelled, %d failed"
+         % (len(outcome.ran) - len(outcome.failed) - len(outcome.not_modelled),
+            outcome.skipped, len(outcome.not_modelled), len(outcome.failed)))
     return outcome
 
 

@@ -30,8 +30,12 @@ def git_state(source_dir):
     return describe, dirty
 
 
+_SYSTEM_DIRS = ("/usr/", "/lib/", "/lib64/", "/lib32/", "/libx32/")
+
+
 def _build_libraries(binary, build_dir):
-    """Shared libraries of `binary` that live in the build folder (ldd), sorted."""
+    """Shared libraries of `binary` built by this project (ldd): those in the build folder or
+    anywhere outside the system library folders (whose contents dpkg versions), sorted."""
     try:
         out = subprocess.run(["ldd", binary], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                              timeout=30, check=False).stdout.decode("utf-8", "replace")
@@ -43,8 +47,9 @@ def _build_libraries(binary, build_dir):
         if "=>" not in line:
             continue
         target = line.split("=>", 1)[1].strip().split(" (")[0].strip()
-        if target and os.path.realpath(target).startswith(root):
-            libs.add(os.path.realpath(target))
+        real = os.path.realpath(target) if target.startswith("/") else ""
+        if real and (real.startswith(root) or not real.startswith(_SYSTEM_DIRS)):
+            libs.add(real)
     return sorted(libs)
 
 

@@ -8,6 +8,7 @@ without run.json is an interrupted run and is redone.
 
 import json
 import os
+import re
 import shlex
 import shutil
 import socket
@@ -15,6 +16,23 @@ import subprocess
 import time
 
 OUTPUTS = ("params.json", "events.csv", "summary.json")
+# A program that cannot run a configuration because that part of the model is not there yet
+# (for example a scheme listed by --scheme but not built into the engine) exits with 77 (the
+# automake "skipped" status) or says so on stderr; the run is then "not-modelled", not failed.
+NOT_MODELLED_EXIT = 77
+_NOT_MODELLED_RE = re.compile(
+    r"\bnot (?:yet )?(?:built|implemented|modell?ed|supported)\b[^\n]*\byet\b"
+    r"|\bnot yet (?:built|implemented|modell?ed|supported)\b", re.IGNORECASE)
+
+
+def _stderr_tail(run_dir, limit=4000):
+    try:
+        with open(os.path.join(run_dir, "stderr.txt"), "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - limit))
+            return handle.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
 
 
 def command(task):
@@ -62,6 +80,17 @@ def execute_run(task):
             exit_code = 127
             error = "cannot start: %s" % exc
     wall = time.monotonic() - clock
+    status = "ok"
+    if error is not None and exit_code not in (-9, 127):
+        tail = _stderr_tail(run_dir)
+        lines = [line.strip() for line in tail.splitlines() if line.strip()]
+        match = _NOT_MODELLED_RE.search(tail)
+        if exit_code == NOT_MODELLED_EXIT or match:
+            status = "not-modelled"
+            error = next((line for line in lines if _NOT_MODELLED_RE.search(line)),
+                         lines[-1] if lines else error)
+        elif lines:
+            error = "%s: %s" % (error, lines[-1][:300])
     if error is None:
         missing = [name for name in OUTPUTS if not os.path.isfile(os.path.join(run_dir, name))]
         if missing:
@@ -76,7 +105,8 @@ def execute_run(task):
     record.update({
         "command": shlex.join(cmd),
         "exit_code": exit_code,
-        "status": "ok" if error is None else "failed",
+        "status": "ok" if error is None else ("not-modelled" if status == "not-modelled"
+                                              else "failed"),
         "error": error,
         "wall_s": round(wall, 3),
         "started_unix": round(started, 3),

@@ -134,7 +134,11 @@ def messages_bytes(results_dir):
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     panels = ((axes[0], ("ike_msgs", "unprotected_msgs"), "messages per recovery"),
               (axes[1], ("ike_bytes",), "IKE bytes per recovery"))
+    names = {r["metric"] for r in rows}
     for ax, metrics, label in panels:
+        # Scenarios may report these per node with a total: use the total.
+        metrics = tuple(m if m in names or m + ".total" not in names else m + ".total"
+                        for m in metrics)
         schemes = scheme_order(r["scheme"] for r in rows)
         width = 0.8 / len(metrics)
         for k, metric in enumerate(metrics):
@@ -152,6 +156,11 @@ def messages_bytes(results_dir):
                 errs[1].append(high - mean if high is not None else 0)
             ax.bar(xs, ys, width=width, yerr=errs, capsize=3, label=metric,
                    color=None if len(metrics) > 1 else [colour(s) for s in schemes][:len(xs)])
+        heights = [_num(r["mean"]) for r in rows if r["metric"] in metrics]
+        heights = [h for h in heights if h and h > 0]
+        if heights and max(heights) / min(heights) > 50:
+            ax.set_yscale("log")  # a 165 s retransmission schedule next to one exchange
+            label += ", log scale"
         ax.set_xticks(range(len(schemes)))
         ax.set_xticklabels(schemes, rotation=20)
         ax.set_ylabel(label + " (mean ± 95% CI)")

@@ -222,19 +222,41 @@ def section_security(results_dir, figures):
     return "\n".join(out) + "\n"
 
 
-def _node_sum(data, scheme, prefix, stat):
-    """{node: value}: sum over a node's fields (crypto_ops.<node>.<op>) or one field."""
+PUBLIC_KEY_OPS = ("dh_", "sign_", "verify_")
+
+
+def _node_sum(data, scheme, prefix, stat, keep=lambda op: True):
+    """{node: value} at the first point: a per-node field (cpu_s.<node>) or the sum of a node's
+    fields (crypto_ops.<node>.<op>, ops chosen by `keep`)."""
     out = {}
+    point = data.first_point()
     for row in data.summary:
         if row["scheme"] != scheme or not row["metric"].startswith(prefix):
             continue
-        if any(row[c] != v for c, v in data.first_point().items()):
+        if any(row[c] != v for c, v in point.items()):
             continue
-        node = row["metric"][len(prefix):].split(".")[0]
+        parts = row["metric"][len(prefix):].split(".")
+        if len(parts) > 1 and not keep(parts[1]):
+            continue
         value = _n(row, stat)
         if value is not None:
-            out[node] = out.get(node, 0.0) + value
+            out[parts[0]] = out.get(parts[0], 0.0) + value
     return out
+
+
+def _metric(data, name):
+    """`name`, or `name.total` when the scenario reports the field per node with a total."""
+    names = {r["metric"] for r in data.summary}
+    return name if name in names or name + ".total" not in names else name + ".total"
+
+
+def _prefix(data, preferred, fallback):
+    names = {r["metric"] for r in data.summary}
+    return preferred if any(n.startswith(preferred) for n in names) else fallback
+
+
+def _per_node(values):
+    return ", ".join("%s %s" % (node, fmt(v)) for node, v in sorted(values.items())) or "n/a"
 
 
 def section_resources(results_dir, figures):
@@ -243,28 +265,34 @@ def section_resources(results_dir, figures):
     if data is None:
         out += ["Messages, bytes, CPU and state per recovery: %s." % NM, ""]
     else:
-        out.append("Per recovery in campaign `%s` (%s): IKE messages, IKE bytes and unprotected "
-                   "messages exchanged between t_fail and t_restored (median); crypto "
-                   "operations (mean count, all kinds) and simulated CPU seconds (mean) per "
-                   "node; bytes of state per SA and of persistent state per node (median)."
-                   % (data.name, data.point_text() or "default flags"))
+        msgs, size, unprot = (_metric(data, m) for m in ("ike_msgs", "ike_bytes",
+                                                         "unprotected_msgs"))
+        crypto = _prefix(data, "crypto_ops_window.", "crypto_ops.")
+        cpu = _prefix(data, "cpu_window_s.", "cpu_s.")
+        out.append("Per recovery in campaign `%s` (%s). Medians over seeds of `%s`, `%s` and "
+                   "`%s`; per node, means of the crypto operations `%s*` (public-key: DH, "
+                   "signatures; other: PRF, AEAD, random) and of the simulated CPU seconds "
+                   "`%s*`; medians of `state_bytes_per_sa.*` and `persistent_bytes.*`."
+                   % (data.name, data.point_text() or "default flags", msgs, size, unprot,
+                      crypto, cpu))
         out.append("")
-        header = ["scheme", "IKE msgs", "IKE bytes", "unprotected msgs", "crypto ops",
-                  "CPU s", "state B/SA", "persistent B"]
+        header = ["scheme", "IKE msgs", "IKE bytes", "unprotected msgs", "public-key ops",
+                  "other crypto ops", "CPU s", "state B/SA", "persistent B"]
         rows = []
+        public = lambda op: op.startswith(PUBLIC_KEY_OPS)  # noqa: E731
         for scheme in _all_schemes([data]):
             if _missing(data, scheme):
                 rows.append([scheme] + [_missing(data, scheme)] * (len(header) - 1))
                 continue
             cells = [scheme]
-            for metric in ("ike_msgs", "ike_bytes", "unprotected_msgs"):
+            for metric in (msgs, size, unprot):
                 cells.append(fmt(_n(data.stat(scheme, metric), "median")))
-            for prefix, stat in (("crypto_ops.", "mean"), ("cpu_s.", "mean"),
-                                 ("state_bytes_per_sa.", "median"),
-                                 ("persistent_bytes.", "median")):
-                per_node = _node_sum(data, scheme, prefix, stat)
-                cells.append(", ".join("%s %s" % (node, fmt(v))
-                                       for node, v in sorted(per_node.items())) or "n/a")
+            cells.append(_per_node(_node_sum(data, scheme, crypto, "mean", public)))
+            cells.append(_per_node(_node_sum(data, scheme, crypto, "mean",
+                                             lambda op: not public(op))))
+            cells.append(_per_node(_node_sum(data, scheme, cpu, "mean")))
+            cells.append(_per_node(_node_sum(data, scheme, "state_bytes_per_sa.", "median")))
+            cells.append(_per_node(_node_sum(data, scheme, "persistent_bytes.", "median")))
             rows.append(cells)
         out += [_table(header, rows), ""]
     out.append(_figure(figures, "messages-bytes", "messages and bytes per recovery"))
@@ -379,6 +407,13 @@ def section_method(results_dir):
             out.append("")
     out.append("### What is modelled and what is not")
     out.append("")
+    notes = _scheme_notes(results_dir)
+    if notes:
+        out.append("What each scheme does in the model, as the scenario program states it "
+                   "(`scheme_modelled` in summary.json, campaign `%s`):" % notes[0])
+        out.append("")
+        out.append(_table(["scheme", "modelled behaviour"], notes[1]))
+        out.append("")
     measured = sorted({r["scenario"] for r in modelled if int(r["runs_ok"] or 0) > 0})
     out.append("- Scenarios measured here: %s." % (", ".join(measured) or "none"))
     missing = sorted({r["scenario"] for r in rows if r["status"] == "not-yet-modelled"})
@@ -392,6 +427,21 @@ def section_method(results_dir):
     out.append("- The scenario documentation (doc/) states each model's scope and limitations; "
                "this report adds nothing to it.")
     return "\n".join(out) + "\n"
+
+
+def _scheme_notes(results_dir):
+    """(campaign, [[scheme, note]]) from the runs CSV of the schemes campaign, or None."""
+    row = campaign_for(results_dir, "schemes")
+    if row is None:
+        return None
+    runs = read_csv(results_dir, row["campaign"] + "-runs.csv") or []
+    notes = {}
+    for run in runs:
+        if run.get("scheme_modelled") and run["scheme"] not in notes:
+            notes[run["scheme"]] = run["scheme_modelled"].replace("|", "\\|")
+    if not notes:
+        return None
+    return row["campaign"], [[s, notes[s]] for s in scheme_order(notes)]
 
 
 def section_not_measured(results_dir, figures):

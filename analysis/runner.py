@@ -3,7 +3,9 @@
 One folder per run: <results>/raw/<campaign>/<run id>/, where the run id hashes the scenario and
 every flag value (seed included). A run is skipped when its folder holds a successful run record
 of the same code version (git describe and binary hash); it is redone when missing, interrupted
-(no run.json) or failed. Results of another code version are never mixed in silently: the runner
+(no run.json) or failed. A run the program refuses as not yet modelled (exit status 77, or
+"not ... yet" on stderr) is recorded as such and not counted as a failure. Results of another code
+version are never mixed in silently: the runner
 stops unless `force` (those runs are then redone at the current version). A dirty tree is refused
 unless `allow_dirty`.
 
@@ -35,6 +37,7 @@ class Outcome:
         self.skipped = 0
         self.ran = []
         self.failed = []
+        self.not_modelled = []  # runs the program refused as not yet modelled
 
     @property
     def ok(self):
@@ -84,12 +87,14 @@ def _plan(campaign, build_dir, results_dir, version):
             },
         }
         record = read_record(folder)
-        if record is None or record.get("status") != "ok":
-            plan.todo.append(task)
-        elif record.get("code_version") == code:
+        same = record is not None and record.get("code_version") == code
+        status = record.get("status") if record else None
+        if status in ("ok", "not-modelled") and same:
             plan.skipped += 1
-        else:
+        elif status == "ok":
             plan.stale.append((task, record.get("code_version")))
+        else:
+            plan.todo.append(task)  # missing, interrupted, failed, or not modelled by old code
     return plan
 
 
@@ -136,7 +141,6 @@ def _run_dask(tasks, scheduler, on_done):
         import distributed
     except ImportError as exc:
         raise RunnerError("--scheduler needs python3-distributed: %s" % exc) from exc
-    _check_reachable(scheduler)
     # Workers need not import this project: the task function travels by value.
     cloudpickle.register_pickle_by_value(execute)
     try:
@@ -197,13 +201,27 @@ def run(campaigns, build_dir, results_dir, source_dir=paths.REPO_ROOT, scheduler
                      % (plan.campaign.name, n_todo + plan.skipped, n_todo, plan.skipped))
     if not tasks:
         return outcome
+    if scheduler:
+        _check_reachable(scheduler)
     where = "Dask scheduler " + scheduler if scheduler else "%d local workers" % (
         jobs or os.cpu_count() or 1)
     stream.write("[runner] running %d runs on %s\n" % (len(tasks), where))
     bar = ProgressBar(len(tasks), stream=stream, enabled=show_progress)
 
+    announced = set()
+
     def on_done(task, record):
         outcome.ran.append(record)
+        if record.get("status") == "not-modelled":
+            outcome.not_modelled.append(record)
+            key = (record["campaign"], record["flags"].get("scheme"))
+            if key not in announced:
+                announced.add(key)
+                bar.message("[runner] %s%s: not yet modelled by %s (%s)" % (
+                    record["campaign"], " scheme " + key[1] if key[1] else "",
+                    record["scenario"], record.get("error")))
+            bar.advance(False)
+            return
         failed = record.get("status") != "ok"
         if failed:
             outcome.failed.append(record)

@@ -1,7 +1,6 @@
 // Cost of the IKEv2 message codec: decode and encode of an IKE_SA_INIT request (SA with two
 // proposals, KE, Nonce, NAT detection notifies, VID), an IKE_AUTH-shaped message (SK opaque,
 // plus its decrypted inner chain) and an INFORMATIONAL with Delete payloads.
-#include "ike-constants.h"
 #include "ike-message.h"
 
 #include <benchmark/benchmark.h>

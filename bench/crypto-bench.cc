@@ -12,7 +12,6 @@
 #include "sk-cipher.h"
 
 #include <benchmark/benchmark.h>
-
 #include <memory>
 
 namespace ikev2
@@ -156,12 +155,14 @@ SuiteFor(int which)
 {
     switch (which)
     {
-    case 0:
-        return IkeSuite{kEncrAesGcm16, 128, 0, kPrfHmacSha256, kDhCurve25519};
-    case 1:
-        return IkeSuite{kEncrAesGcm16, 256, 0, kPrfHmacSha256, kDhCurve25519};
-    default:
-        return IkeSuite{kEncrAesCbc, 128, kIntegHmacSha256_128, kPrfHmacSha256, kDhCurve25519};
+        case 0:
+            return IkeSuite{ kEncrAesGcm16, 128, 0, kPrfHmacSha256, kDhCurve25519 };
+        case 1:
+            return IkeSuite{ kEncrAesGcm16, 256, 0, kPrfHmacSha256, kDhCurve25519 };
+        default:
+            return IkeSuite{
+                kEncrAesCbc, 128, kIntegHmacSha256_128, kPrfHmacSha256, kDhCurve25519
+            };
     }
 }
 
@@ -175,13 +176,13 @@ SuiteName(int which)
 std::vector<Payload>
 InnerOfSize(size_t size)
 {
-    return {MakePayload(VendorIdPayload{Bytes(size - kGenericPayloadHeaderSize, 0x42)})};
+    return { MakePayload(VendorIdPayload{ Bytes(size - kGenericPayloadHeaderSize, 0x42) }) };
 }
 
 struct SkFixture
 {
     explicit SkFixture(int which)
-        : suite(SuiteFor(which))
+      : suite(SuiteFor(which))
     {
         keys = DeriveIkeKeys(suite, Bytes(32, 3), Bytes(32, 1), Bytes(32, 2), 1, 2);
         seal = SkCipher::Create(suite, keys.skEi, keys.skAi);
@@ -197,7 +198,7 @@ struct SkFixture
     std::unique_ptr<SkCipher> seal;
     std::unique_ptr<SkCipher> open;
     IkeHeader header;
-    Drbg rng{3, "bench-sk"};
+    Drbg rng{ 3, "bench-sk" };
 };
 
 /// SealMessage: encode the inner chain, pad, encrypt, ICV: one protected IKE message.
@@ -214,7 +215,7 @@ BM_SkSeal(benchmark::State& state)
     }
     state.SetBytesProcessed(state.iterations() * state.range(1));
 }
-BENCHMARK(BM_SkSeal)->ArgsProduct({{0, 1, 2}, {64, 512, 1400}});
+BENCHMARK(BM_SkSeal)->ArgsProduct({ { 0, 1, 2 }, { 64, 512, 1400 } });
 
 /// OpenMessage on an already decoded outer message: ICV check, decrypt, inner decode.
 void
@@ -222,8 +223,8 @@ BM_SkOpen(benchmark::State& state)
 {
     SkFixture f(static_cast<int>(state.range(0)));
     state.SetLabel(SuiteName(static_cast<int>(state.range(0))));
-    Bytes d = SealMessage(f.header, InnerOfSize(static_cast<size_t>(state.range(1))), *f.seal,
-                          f.rng);
+    Bytes d =
+      SealMessage(f.header, InnerOfSize(static_cast<size_t>(state.range(1))), *f.seal, f.rng);
     auto outer = DecodeMessage(d);
     if (!outer)
     {
@@ -237,7 +238,7 @@ BM_SkOpen(benchmark::State& state)
     }
     state.SetBytesProcessed(state.iterations() * state.range(1));
 }
-BENCHMARK(BM_SkOpen)->ArgsProduct({{0, 1, 2}, {64, 512, 1400}});
+BENCHMARK(BM_SkOpen)->ArgsProduct({ { 0, 1, 2 }, { 64, 512, 1400 } });
 
 /// Raw AES-GCM-16 seal of range(1) octets with an 8-octet AAD (an ESP header).
 void
@@ -248,7 +249,7 @@ BM_AesGcmSeal(benchmark::State& state)
     AesGcm gcm;
     Bytes key(keyLen, 0x33);
     gcm.SetKey(key.data(), key.size());
-    uint8_t nonce[12] = {1, 2, 3, 4};
+    uint8_t nonce[12] = { 1, 2, 3, 4 };
     uint8_t aad[8] = {};
     Bytes buf(n, 0x44);
     uint8_t tag[16];
@@ -259,7 +260,7 @@ BM_AesGcmSeal(benchmark::State& state)
     }
     state.SetBytesProcessed(state.iterations() * state.range(1));
 }
-BENCHMARK(BM_AesGcmSeal)->ArgsProduct({{128, 256}, {64, 512, 1400}});
+BENCHMARK(BM_AesGcmSeal)->ArgsProduct({ { 128, 256 }, { 64, 512, 1400 } });
 
 void
 BM_AesGcmOpen(benchmark::State& state)
@@ -269,7 +270,7 @@ BM_AesGcmOpen(benchmark::State& state)
     AesGcm gcm;
     Bytes key(keyLen, 0x33);
     gcm.SetKey(key.data(), key.size());
-    uint8_t nonce[12] = {1, 2, 3, 4};
+    uint8_t nonce[12] = { 1, 2, 3, 4 };
     uint8_t aad[8] = {};
     Bytes pt(n, 0x44);
     Bytes ct(n);
@@ -283,7 +284,7 @@ BM_AesGcmOpen(benchmark::State& state)
     }
     state.SetBytesProcessed(state.iterations() * state.range(1));
 }
-BENCHMARK(BM_AesGcmOpen)->ArgsProduct({{128, 256}, {64, 512, 1400}});
+BENCHMARK(BM_AesGcmOpen)->ArgsProduct({ { 128, 256 }, { 64, 512, 1400 } });
 
 /// Drawing 32 random octets (a nonce) from the Drbg.
 void

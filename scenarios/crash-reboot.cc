@@ -4,21 +4,19 @@
 //   host A -- Alice ==WAN== Bob -- host B, a tunnel-mode Child SA between 10.1.0.0/24 and
 //   10.2.0.0/24, constant-rate UDP flows A->B and B->A, Bob crashes at --crashTime and is back
 //   --bootTime later. Metrics: doc/metrics.md. Output: the run folder (--outDir).
+#include "cpu-model.h"
 #include "flow-traffic.h"
 #include "gateway-topology.h"
+#include "ike-helper.h"
+#include "ike-stats-collector.h"
+#include "ns3/core-module.h"
+#include "ns3/internet-module.h"
+#include "ns3/network-module.h"
 #include "recovery-metrics.h"
 #include "run-folder.h"
 #include "scenario-flags.h"
 #include "scheme-notes.h"
 #include "standard-flags.h"
-
-#include "cpu-model.h"
-#include "ike-helper.h"
-#include "ike-stats-collector.h"
-
-#include "ns3/core-module.h"
-#include "ns3/internet-module.h"
-#include "ns3/network-module.h"
 
 #include <chrono>
 #include <iostream>
@@ -54,14 +52,14 @@ DefineFlags(ScenarioFlags& flags)
     flags.AddString("alicePolicy",
                     "Alice's start action: trap = initiate on traffic, start = at boot",
                     "trap",
-                    {"trap", "start"});
+                    { "trap", "start" });
     flags.AddString("bobPolicy",
                     "Bob's start action (none = responder only; initial-contact re-initiates "
                     "after the reboot in any case)",
                     "none",
-                    {"none", "trap", "start"});
+                    { "none", "trap", "start" });
     flags.AddDouble("crashTime", "When Bob loses power, s", 20, 0, 1e6);
-    flags.AddDouble("bootTime", "From Bob's crash to his stack answering again, s", 30, 0, 1e6);
+    flags.AddDouble("bootTime", "From Bob's crash to his stack answering again, s", 5, 0, 1e6);
     flags.AddDouble("rateAB", "Datagrams per second from host A to host B", 20, 0.01, 100000);
     flags.AddDouble("rateBA", "Datagrams per second from host B to host A", 20, 0.01, 100000);
     flags.AddUint("pktSize", "UDP payload octets of the inner flows", 200, kFlowHeaderSize, 1300);
@@ -104,8 +102,8 @@ main(int argc, char** argv)
     double drain = std::min(1.0, simTime / 10);
     if (crashTime >= simTime)
     {
-        flags.Fail("--crashTime=" + std::to_string(crashTime) + " must be before --simTime=" +
-                   std::to_string(simTime));
+        flags.Fail("--crashTime=" + std::to_string(crashTime) +
+                   " must be before --simTime=" + std::to_string(simTime));
     }
     if (flowStart >= simTime - drain)
     {
@@ -136,8 +134,8 @@ main(int argc, char** argv)
     toBob.localId = "alice.example";
     toBob.remoteId = "bob.example";
     toBob.psk = kPsk;
-    toBob.localSubnets = {topo.subnetA};
-    toBob.remoteSubnets = {topo.subnetB};
+    toBob.localSubnets = { topo.subnetA };
+    toBob.remoteSubnets = { topo.subnetB };
     toBob.startAction = ParseStartAction(flags.GetString("alicePolicy"));
     IkeConnection toAlice = toBob;
     toAlice.name = "alice";
@@ -145,12 +143,12 @@ main(int argc, char** argv)
     toAlice.remote = topo.aliceWanAddress;
     toAlice.localId = "bob.example";
     toAlice.remoteId = "alice.example";
-    toAlice.localSubnets = {topo.subnetB};
-    toAlice.remoteSubnets = {topo.subnetA};
+    toAlice.localSubnets = { topo.subnetB };
+    toAlice.remoteSubnets = { topo.subnetA };
     toAlice.startAction = ParseStartAction(flags.GetString("bobPolicy"));
     ike.AddConnection(alice, toBob);
     ike.AddConnection(bob, toAlice);
-    for (const auto& app : {alice, bob})
+    for (const auto& app : { alice, bob })
     {
         std::string problem = app->CheckConfiguration();
         if (!problem.empty())
@@ -163,12 +161,14 @@ main(int argc, char** argv)
     Ptr<CrashControl> bobPower = ike.InstallCrashControl(topo.bob);
 
     Ptr<IkeStatsCollector> collector = CreateObject<IkeStatsCollector>();
+    ConfigureCollector(flags, *collector);
     collector->ConnectApplication("alice", alice);
     collector->ConnectApplication("bob", bob);
     collector->ConnectCrashControl("bob", bobPower);
 
     // Inner flows A->B (id 1) and B->A (id 2), measured at their sinks.
-    auto makeFlow = [&](Ptr<Node> from, Ptr<Node> to, Ipv4Address dst, uint32_t id, double rate) {
+    auto makeFlow = [&](Ptr<Node> from, Ptr<Node> to, Ipv4Address dst, uint32_t id, double rate)
+    {
         Ptr<FlowSink> sink = CreateObject<FlowSink>();
         sink->SetAttribute("Port", UintegerValue(kFlowPort));
         sink->SetAttribute("FlowId", UintegerValue(id));
@@ -206,9 +206,9 @@ main(int argc, char** argv)
     in.collector = PeekPointer(collector);
     in.failedNode = "bob";
     in.survivorNode = "alice";
-    in.ab = {"ab", ab.first, ab.second, "hostB"};
-    in.ba = {"ba", ba.first, ba.second, "hostA"};
-    in.gateways = {{"alice", alice}, {"bob", bob}};
+    in.ab = { "ab", ab.first, ab.second, "hostB" };
+    in.ba = { "ba", ba.first, ba.second, "hostA" };
+    in.gateways = { { "alice", alice }, { "bob", bob } };
     in.endNs = Simulator::Now().GetNanoSeconds();
     RecoveryTimes times = ComputeTimes(in);
     AddRestoredRows(*collector, in, times);
@@ -227,28 +227,26 @@ main(int argc, char** argv)
     params["scenario"] = "crash-reboot";
     params["flags"] = flags.ToJson();
     params["code_version"] = CodeVersion();
-    params["seed"] = {{"rng_seed", 1}, {"rng_run", flags.GetUint("RngRun")}};
+    params["seed"] = { { "rng_seed", 1 }, { "rng_run", flags.GetUint("RngRun") } };
     params["profile"] = ProfileJson(flags);
     params["cpu_cost_table"] = alice->GetCpuModel()->GetTable().ToString();
-    params["topology"] = {{"host_a", "10.1.0.2"},
-                          {"alice_wan", "192.0.2.1"},
-                          {"bob_wan", "192.0.2.2"},
-                          {"host_b", "10.2.0.2"},
-                          {"protected_a", topo.subnetA},
-                          {"protected_b", topo.subnetB}};
+    params["topology"] = { { "host_a", "10.1.0.2" },        { "alice_wan", "192.0.2.1" },
+                           { "bob_wan", "192.0.2.2" },      { "host_b", "10.2.0.2" },
+                           { "protected_a", topo.subnetA }, { "protected_b", topo.subnetB } };
 
-    bool ok = folder.WriteJson("params.json", params) && folder.WriteJson("summary.json", summary) &&
+    bool ok = folder.WriteJson("params.json", params) &&
+              folder.WriteJson("summary.json", summary) &&
               collector->WriteEventsCsv(folder.Path("events.csv"));
     if (flags.GetBool("pcap"))
     {
         ok = ok && collector->WriteKeyFiles(folder.Path("keys"));
     }
     double wall =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
-    ok = ok && folder.WriteJson("wall.json",
-                                {{"wall_s", wall},
-                                 {"sim_s", simTime},
-                                 {"events", Simulator::GetEventCount()}});
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
+    ok = ok &&
+         folder.WriteJson(
+           "wall.json",
+           { { "wall_s", wall }, { "sim_s", simTime }, { "events", Simulator::GetEventCount() } });
     Simulator::Destroy();
     if (!ok)
     {
@@ -256,7 +254,8 @@ main(int argc, char** argv)
                   << std::endl;
         return 1;
     }
-    auto show = [](const nlohmann::json& v) { return v.is_null() ? std::string("null") : v.dump(); };
+    auto show = [](const nlohmann::json& v)
+    { return v.is_null() ? std::string("null") : v.dump(); };
     std::cout << "crash-reboot scheme=" << scheme << " profile=" << flags.GetString("profile")
               << " recovery_s=" << show(summary["recovery_s"])
               << " recovery_ba_s=" << show(summary["recovery_ba_s"])

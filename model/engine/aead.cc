@@ -2,11 +2,10 @@
 
 #include "crypto-meter.h"
 
+#include <climits>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
-
-#include <climits>
 
 namespace ikev2
 {
@@ -154,10 +153,8 @@ AesGcm::Open(const uint8_t nonce[12],
     {
         return false;
     }
-    if (EVP_CIPHER_CTX_ctrl(c,
-                            EVP_CTRL_GCM_SET_TAG,
-                            static_cast<int>(tagLen),
-                            const_cast<uint8_t*>(tag)) != 1)
+    if (EVP_CIPHER_CTX_ctrl(
+          c, EVP_CTRL_GCM_SET_TAG, static_cast<int>(tagLen), const_cast<uint8_t*>(tag)) != 1)
     {
         return false;
     }
@@ -198,7 +195,11 @@ namespace
 {
 
 bool
-CbcRun(EVP_CIPHER_CTX* c, int enc, const uint8_t iv[16], const uint8_t* in, size_t len,
+CbcRun(EVP_CIPHER_CTX* c,
+       int enc,
+       const uint8_t iv[16],
+       const uint8_t* in,
+       size_t len,
        uint8_t* out)
 {
     if (len % AesCbc::kBlockSize != 0 || !FitsInt(len))
@@ -247,7 +248,7 @@ AesCbc::Decrypt(const uint8_t iv[16], const uint8_t* in, size_t len, uint8_t* ou
 // HMAC
 
 Hmac::Hmac(const std::string& hash)
-    : m_hash(hash)
+  : m_hash(hash)
 {
     if (hash == "sha256")
     {
@@ -277,9 +278,8 @@ Hmac::SetKey(const uint8_t* key, size_t len)
     }
     std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter> ctx(EVP_MAC_CTX_new(HmacAlgorithm()));
     OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                         const_cast<char*>(m_hash.c_str()),
-                                         0),
+        OSSL_PARAM_construct_utf8_string(
+          OSSL_MAC_PARAM_DIGEST, const_cast<char*>(m_hash.c_str()), 0),
         OSSL_PARAM_construct_end(),
     };
     // A zero-length key is legal HMAC; OpenSSL wants a non-null pointer for it.

@@ -64,7 +64,7 @@ class AesGcm
 
   private:
     std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter> m_ctx;
-    size_t m_keyLen{0};
+    size_t m_keyLen{ 0 };
 };
 
 /// AES-CBC without padding: lengths must be multiples of 16.
@@ -84,7 +84,7 @@ class AesCbc
   private:
     std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter> m_enc;
     std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter> m_dec;
-    size_t m_keyLen{0};
+    size_t m_keyLen{ 0 };
 };
 
 /// HMAC with a fixed key: the keyed context is re-initialised (not re-keyed) per computation.
@@ -107,7 +107,7 @@ class Hmac
 
   private:
     std::string m_hash;
-    size_t m_outLen{0};
+    size_t m_outLen{ 0 };
     std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter> m_keyed;
 };
 

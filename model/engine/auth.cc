@@ -2,6 +2,7 @@
 
 #include "crypto-meter.h"
 
+#include <cstring>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -12,8 +13,6 @@
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 
-#include <cstring>
-
 namespace ikev2
 {
 
@@ -21,10 +20,10 @@ namespace
 {
 
 /// RFC 7427 Appendix A: AlgorithmIdentifier DER encodings.
-const uint8_t kSha256WithRsa[] = {0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
-                                  0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00};
-const uint8_t kEcdsaWithSha256[] = {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86,
-                                    0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
+const uint8_t kSha256WithRsa[] = { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+                                   0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00 };
+const uint8_t kEcdsaWithSha256[] = { 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86,
+                                     0x48, 0xce, 0x3d, 0x04, 0x03, 0x02 };
 
 struct BnDeleter
 {
@@ -52,8 +51,8 @@ IsP256(EVP_PKEY* key)
     char name[64] = {};
     size_t len = 0;
     return EVP_PKEY_is_a(key, "EC") &&
-           EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof(name),
-                                          &len) == 1 &&
+           EVP_PKEY_get_utf8_string_param(
+             key, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof(name), &len) == 1 &&
            (std::strcmp(name, "prime256v1") == 0 || std::strcmp(name, "P-256") == 0);
 }
 
@@ -94,8 +93,7 @@ DigestSign(EVP_PKEY* key, const EVP_MD* md, const Bytes& msg, Bytes& sig)
 }
 
 bool
-DigestVerify(EVP_PKEY* key, const EVP_MD* md, const Bytes& msg, const uint8_t* sig,
-             size_t sigLen)
+DigestVerify(EVP_PKEY* key, const EVP_MD* md, const Bytes& msg, const uint8_t* sig, size_t sigLen)
 {
     EVP_MD_CTX* ctx = EVP_MD_CTX_new();
     bool ok = ctx && EVP_DigestVerifyInit(ctx, nullptr, md, nullptr, key) == 1 &&
@@ -167,10 +165,10 @@ EcdsaP256SignDeterministic(EVP_PKEY* key, const Bytes& msg, Bytes& out)
     std::memset(k, 0x00, 32);
     const uint8_t zero = 0x00;
     const uint8_t one = 0x01;
-    HmacSha256(k, {{v, 32}, {&zero, 1}, {x, 32}, {h1ModN, 32}}, k);
-    HmacSha256(k, {{v, 32}}, v);
-    HmacSha256(k, {{v, 32}, {&one, 1}, {x, 32}, {h1ModN, 32}}, k);
-    HmacSha256(k, {{v, 32}}, v);
+    HmacSha256(k, { { v, 32 }, { &zero, 1 }, { x, 32 }, { h1ModN, 32 } }, k);
+    HmacSha256(k, { { v, 32 } }, v);
+    HmacSha256(k, { { v, 32 }, { &one, 1 }, { x, 32 }, { h1ModN, 32 } }, k);
+    HmacSha256(k, { { v, 32 } }, v);
 
     BnPtr kBn(BN_secure_new());
     BnPtr r(BN_new());
@@ -178,15 +176,14 @@ EcdsaP256SignDeterministic(EVP_PKEY* key, const Bytes& msg, Bytes& out)
     BnPtr kInv(BN_secure_new());
     BnPtr nMinus2(BN_dup(n));
     BnPtr rx(BN_new());
-    std::unique_ptr<EC_POINT, decltype(&EC_POINT_free)> point(EC_POINT_new(group),
-                                                              EC_POINT_free);
+    std::unique_ptr<EC_POINT, decltype(&EC_POINT_free)> point(EC_POINT_new(group), EC_POINT_free);
     if (!kBn || !r || !s || !kInv || !nMinus2 || !rx || !point || !BN_sub_word(nMinus2.get(), 2))
     {
         return false;
     }
     for (int attempt = 0; attempt < 64; ++attempt)
     {
-        HmacSha256(k, {{v, 32}}, v);
+        HmacSha256(k, { { v, 32 } }, v);
         BN_bin2bn(v, 32, kBn.get());
         bool retry = BN_is_zero(kBn.get()) || BN_cmp(kBn.get(), n) >= 0;
         if (!retry)
@@ -194,11 +191,11 @@ EcdsaP256SignDeterministic(EVP_PKEY* key, const Bytes& msg, Bytes& out)
             BN_set_flags(kBn.get(), BN_FLG_CONSTTIME);
             // r = (kG).x mod n; s = k^-1 (e + r d) mod n, with k^-1 = k^(n-2) (n is prime).
             if (EC_POINT_mul(group, point.get(), kBn.get(), nullptr, nullptr, bnCtx.get()) != 1 ||
-                EC_POINT_get_affine_coordinates(group, point.get(), rx.get(), nullptr,
-                                                bnCtx.get()) != 1 ||
+                EC_POINT_get_affine_coordinates(
+                  group, point.get(), rx.get(), nullptr, bnCtx.get()) != 1 ||
                 BN_nnmod(r.get(), rx.get(), n, bnCtx.get()) != 1 ||
-                BN_mod_exp_mont_consttime(kInv.get(), kBn.get(), nMinus2.get(), n, bnCtx.get(),
-                                          nullptr) != 1 ||
+                BN_mod_exp_mont_consttime(
+                  kInv.get(), kBn.get(), nMinus2.get(), n, bnCtx.get(), nullptr) != 1 ||
                 BN_mod_mul(s.get(), r.get(), d.get(), n, bnCtx.get()) != 1 ||
                 BN_mod_add(s.get(), s.get(), eModN.get(), n, bnCtx.get()) != 1 ||
                 BN_mod_mul(s.get(), s.get(), kInv.get(), n, bnCtx.get()) != 1)
@@ -217,8 +214,8 @@ EcdsaP256SignDeterministic(EVP_PKEY* key, const Bytes& msg, Bytes& out)
             OPENSSL_cleanse(v, sizeof(v));
             return ok;
         }
-        HmacSha256(k, {{v, 32}, {&zero, 1}}, k);
-        HmacSha256(k, {{v, 32}}, v);
+        HmacSha256(k, { { v, 32 }, { &zero, 1 } }, k);
+        HmacSha256(k, { { v, 32 } }, v);
     }
     return false;
 }
@@ -296,8 +293,8 @@ ComputePskAuth(const Prf& prf, const Bytes& psk, const Bytes& signedOctets)
 // ---------------------------------------------------------------------------------------------
 
 PrivateKey::PrivateKey(EVP_PKEY* key)
-    : m_key(key),
-      m_isRsa(EVP_PKEY_is_a(key, "RSA"))
+  : m_key(key)
+  , m_isRsa(EVP_PKEY_is_a(key, "RSA"))
 {
 }
 
@@ -343,8 +340,7 @@ PrivateKey::EcdsaP256FromScalar(const Bytes& scalar)
     }
     OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
     OSSL_PARAM* params = nullptr;
-    if (bld &&
-        OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) &&
+    if (bld && OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) &&
         OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d.get()) &&
         OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub, 65))
     {
@@ -430,8 +426,8 @@ PrivateKey::Sign(const Bytes& signedOctets, Bytes& authData) const
 // ---------------------------------------------------------------------------------------------
 
 PublicKey::PublicKey(EVP_PKEY* key)
-    : m_key(key),
-      m_isRsa(EVP_PKEY_is_a(key, "RSA"))
+  : m_key(key)
+  , m_isRsa(EVP_PKEY_is_a(key, "RSA"))
 {
 }
 

@@ -77,14 +77,14 @@ DhToken(uint16_t dh)
 {
     switch (dh)
     {
-    case kDhCurve25519:
-        return "x25519";
-    case kDhEcp256:
-        return "ecp256";
-    case kDhModp2048:
-        return "modp2048";
-    default:
-        return "dh" + std::to_string(dh);
+        case kDhCurve25519:
+            return "x25519";
+        case kDhEcp256:
+            return "ecp256";
+        case kDhModp2048:
+            return "modp2048";
+        default:
+            return "dh" + std::to_string(dh);
     }
 }
 
@@ -93,23 +93,23 @@ PrfToken(uint16_t prf)
 {
     switch (prf)
     {
-    case kPrfHmacSha256:
-        return "prfsha256";
-    case kPrfHmacSha384:
-        return "prfsha384";
-    case kPrfHmacSha512:
-        return "prfsha512";
-    default:
-        return "prf" + std::to_string(prf);
+        case kPrfHmacSha256:
+            return "prfsha256";
+        case kPrfHmacSha384:
+            return "prfsha384";
+        case kPrfHmacSha512:
+            return "prfsha512";
+        default:
+            return "prf" + std::to_string(prf);
     }
 }
 
 /// One token of a proposal string, classified.
 struct Token
 {
-    uint8_t type{0};
-    uint16_t id{0};
-    uint16_t keyBits{0};
+    uint8_t type{ 0 };
+    uint16_t id{ 0 };
+    uint16_t keyBits{ 0 };
 };
 
 bool
@@ -123,31 +123,31 @@ ClassifyToken(const std::string& tok, Token& out)
         uint16_t keyBits;
     };
     static const Entry kTable[] = {
-        {"aes128gcm16", kEncr, kEncrAesGcm16, 128},
-        {"aes128gcm128", kEncr, kEncrAesGcm16, 128},
-        {"aes128gcm", kEncr, kEncrAesGcm16, 128},
-        {"aes256gcm16", kEncr, kEncrAesGcm16, 256},
-        {"aes256gcm128", kEncr, kEncrAesGcm16, 256},
-        {"aes256gcm", kEncr, kEncrAesGcm16, 256},
-        {"aes128", kEncr, kEncrAesCbc, 128},
-        {"aes256", kEncr, kEncrAesCbc, 256},
-        {"sha256", kInteg, kIntegHmacSha256_128, 0},
-        {"sha2_256", kInteg, kIntegHmacSha256_128, 0},
-        {"prfsha256", kPrf, kPrfHmacSha256, 0},
-        {"prfsha384", kPrf, kPrfHmacSha384, 0},
-        {"prfsha512", kPrf, kPrfHmacSha512, 0},
-        {"x25519", kDh, kDhCurve25519, 0},
-        {"curve25519", kDh, kDhCurve25519, 0},
-        {"ecp256", kDh, kDhEcp256, 0},
-        {"modp2048", kDh, kDhModp2048, 0},
-        {"esn", kEsn, kEsnYes, 0},
-        {"noesn", kEsn, kEsnNo, 0},
+        { "aes128gcm16", kEncr, kEncrAesGcm16, 128 },
+        { "aes128gcm128", kEncr, kEncrAesGcm16, 128 },
+        { "aes128gcm", kEncr, kEncrAesGcm16, 128 },
+        { "aes256gcm16", kEncr, kEncrAesGcm16, 256 },
+        { "aes256gcm128", kEncr, kEncrAesGcm16, 256 },
+        { "aes256gcm", kEncr, kEncrAesGcm16, 256 },
+        { "aes128", kEncr, kEncrAesCbc, 128 },
+        { "aes256", kEncr, kEncrAesCbc, 256 },
+        { "sha256", kInteg, kIntegHmacSha256_128, 0 },
+        { "sha2_256", kInteg, kIntegHmacSha256_128, 0 },
+        { "prfsha256", kPrf, kPrfHmacSha256, 0 },
+        { "prfsha384", kPrf, kPrfHmacSha384, 0 },
+        { "prfsha512", kPrf, kPrfHmacSha512, 0 },
+        { "x25519", kDh, kDhCurve25519, 0 },
+        { "curve25519", kDh, kDhCurve25519, 0 },
+        { "ecp256", kDh, kDhEcp256, 0 },
+        { "modp2048", kDh, kDhModp2048, 0 },
+        { "esn", kEsn, kEsnYes, 0 },
+        { "noesn", kEsn, kEsnNo, 0 },
     };
     for (const Entry& e : kTable)
     {
         if (tok == e.name)
         {
-            out = {e.type, e.id, e.keyBits};
+            out = { e.type, e.id, e.keyBits };
             return true;
         }
     }
@@ -341,7 +341,7 @@ std::optional<IkeSuite>
 MatchIke(const Proposal& offered, const Proposal& ours)
 {
     if (offered.protocolId != static_cast<uint8_t>(ProtocolId::Ike) ||
-        !OnlyTypes(offered, {kEncr, kPrf, kInteg, kDh}))
+        !OnlyTypes(offered, { kEncr, kPrf, kInteg, kDh }))
     {
         return std::nullopt;
     }
@@ -378,7 +378,7 @@ std::optional<EspSuite>
 MatchEsp(const Proposal& offered, const Proposal& ours)
 {
     if (offered.protocolId != static_cast<uint8_t>(ProtocolId::Esp) ||
-        !OnlyTypes(offered, {kEncr, kInteg, kDh, kEsn}))
+        !OnlyTypes(offered, { kEncr, kInteg, kDh, kEsn }))
     {
         return std::nullopt;
     }
@@ -562,7 +562,7 @@ ParseIkeProposal(const std::string& text, Proposal& out, std::string& error)
     out = Proposal{};
     out.number = 1;
     out.protocolId = static_cast<uint8_t>(ProtocolId::Ike);
-    for (uint8_t type : {kEncr, kPrf, kInteg, kDh})
+    for (uint8_t type : { kEncr, kPrf, kInteg, kDh })
     {
         out.transforms.insert(out.transforms.end(), byType[type].begin(), byType[type].end());
     }
@@ -595,7 +595,7 @@ ParseEspProposal(const std::string& text, Proposal& out, std::string& error)
     out = Proposal{};
     out.number = 1;
     out.protocolId = static_cast<uint8_t>(ProtocolId::Esp);
-    for (uint8_t type : {kEncr, kInteg, kDh, kEsn})
+    for (uint8_t type : { kEncr, kInteg, kDh, kEsn })
     {
         out.transforms.insert(out.transforms.end(), byType[type].begin(), byType[type].end());
     }
@@ -610,9 +610,9 @@ IkeSuiteFromProposal(const Proposal& p)
     const Transform* integ;
     const Transform* dh;
     if (p.protocolId != static_cast<uint8_t>(ProtocolId::Ike) ||
-        !OnlyTypes(p, {kEncr, kPrf, kInteg, kDh}) || !SingleOf(p, kEncr, encr) ||
-        !SingleOf(p, kPrf, prf) || !SingleOf(p, kInteg, integ) || !SingleOf(p, kDh, dh) ||
-        !encr || !prf || !dh)
+        !OnlyTypes(p, { kEncr, kPrf, kInteg, kDh }) || !SingleOf(p, kEncr, encr) ||
+        !SingleOf(p, kPrf, prf) || !SingleOf(p, kInteg, integ) || !SingleOf(p, kDh, dh) || !encr ||
+        !prf || !dh)
     {
         return std::nullopt;
     }
@@ -639,9 +639,8 @@ EspSuiteFromProposal(const Proposal& p)
     const Transform* dh;
     const Transform* esn;
     if (p.protocolId != static_cast<uint8_t>(ProtocolId::Esp) ||
-        !OnlyTypes(p, {kEncr, kInteg, kDh, kEsn}) || !SingleOf(p, kEncr, encr) ||
-        !SingleOf(p, kInteg, integ) || !SingleOf(p, kDh, dh) || !SingleOf(p, kEsn, esn) ||
-        !encr)
+        !OnlyTypes(p, { kEncr, kInteg, kDh, kEsn }) || !SingleOf(p, kEncr, encr) ||
+        !SingleOf(p, kInteg, integ) || !SingleOf(p, kDh, dh) || !SingleOf(p, kEsn, esn) || !encr)
     {
         return std::nullopt;
     }

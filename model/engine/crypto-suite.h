@@ -21,11 +21,11 @@ namespace ikev2
 
 struct IkeSuite
 {
-    uint16_t encr{0};
-    uint16_t encrKeyBits{0};
-    uint16_t integ{0}; ///< 0 for AEAD
-    uint16_t prf{0};
-    uint16_t dh{0};
+    uint16_t encr{ 0 };
+    uint16_t encrKeyBits{ 0 };
+    uint16_t integ{ 0 }; ///< 0 for AEAD
+    uint16_t prf{ 0 };
+    uint16_t dh{ 0 };
 
     bool IsAead() const;
     /// SK_e size: AES key, plus the 4-octet salt for GCM.
@@ -38,19 +38,19 @@ struct IkeSuite
     std::string ToString() const;
     bool operator==(const IkeSuite& o) const
     {
-        return encr == o.encr && encrKeyBits == o.encrKeyBits && integ == o.integ &&
-               prf == o.prf && dh == o.dh;
+        return encr == o.encr && encrKeyBits == o.encrKeyBits && integ == o.integ && prf == o.prf &&
+               dh == o.dh;
     }
     bool operator!=(const IkeSuite& o) const { return !(*this == o); }
 };
 
 struct EspSuite
 {
-    uint16_t encr{0};
-    uint16_t encrKeyBits{0};
-    uint16_t integ{0}; ///< 0 for AEAD
-    uint16_t dh{0};    ///< 0 = no PFS
-    bool esn{false};
+    uint16_t encr{ 0 };
+    uint16_t encrKeyBits{ 0 };
+    uint16_t integ{ 0 }; ///< 0 for AEAD
+    uint16_t dh{ 0 };    ///< 0 = no PFS
+    bool esn{ false };
 
     bool IsAead() const;
     /// Encryption key size: AES key, plus the 4-octet salt for GCM (RFC 4106).
@@ -62,8 +62,8 @@ struct EspSuite
     std::string ToString() const;
     bool operator==(const EspSuite& o) const
     {
-        return encr == o.encr && encrKeyBits == o.encrKeyBits && integ == o.integ &&
-               dh == o.dh && esn == o.esn;
+        return encr == o.encr && encrKeyBits == o.encrKeyBits && integ == o.integ && dh == o.dh &&
+               esn == o.esn;
     }
     bool operator!=(const EspSuite& o) const { return !(*this == o); }
 };

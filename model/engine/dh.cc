@@ -3,6 +3,8 @@
 #include "crypto-meter.h"
 #include "ike-constants.h"
 
+#include <algorithm>
+#include <memory>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -11,9 +13,6 @@
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
 #include <openssl/param_build.h>
-
-#include <algorithm>
-#include <memory>
 
 namespace ikev2
 {
@@ -69,7 +68,7 @@ PkeyFromParams(const char* type, OSSL_PARAM_BLD* bld, int selection)
 {
     std::unique_ptr<OSSL_PARAM, ParamDeleter> params(OSSL_PARAM_BLD_to_param(bld));
     std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter> ctx(
-        EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+      EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
     EVP_PKEY* key = nullptr;
     if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
         EVP_PKEY_fromdata(ctx.get(), &key, selection, params.get()) != 1)
@@ -134,14 +133,14 @@ DhPublicValueSize(uint16_t group)
 {
     switch (group)
     {
-    case transform::kDhCurve25519:
-        return 32;
-    case transform::kDhEcp256:
-        return 64;
-    case transform::kDhModp2048:
-        return kModpSize;
-    default:
-        return 0;
+        case transform::kDhCurve25519:
+            return 32;
+        case transform::kDhEcp256:
+            return 64;
+        case transform::kDhModp2048:
+            return kModpSize;
+        default:
+            return 0;
     }
 }
 
@@ -150,20 +149,20 @@ DhSharedSecretSize(uint16_t group)
 {
     switch (group)
     {
-    case transform::kDhCurve25519:
-    case transform::kDhEcp256:
-        return 32;
-    case transform::kDhModp2048:
-        return kModpSize;
-    default:
-        return 0;
+        case transform::kDhCurve25519:
+        case transform::kDhEcp256:
+            return 32;
+        case transform::kDhModp2048:
+            return kModpSize;
+        default:
+            return 0;
     }
 }
 
 DhKeyPair::DhKeyPair(uint16_t group, EVP_PKEY* key, Bytes pub)
-    : m_group(group),
-      m_key(key),
-      m_public(std::move(pub))
+  : m_group(group)
+  , m_key(key)
+  , m_public(std::move(pub))
 {
 }
 
@@ -253,16 +252,14 @@ DhKeyPair::FromPrivate(uint16_t group, const Bytes& priv)
         uint8_t point[65];
         if (!q || EC_POINT_mul(ec, q.get(), d.get(), nullptr, nullptr, nullptr) != 1 ||
             EC_POINT_point2oct(ec, q.get(), POINT_CONVERSION_UNCOMPRESSED, point, 65, nullptr) !=
-                65)
+              65)
         {
             return Fail();
         }
         std::unique_ptr<OSSL_PARAM_BLD, BldDeleter> bld(OSSL_PARAM_BLD_new());
         if (!bld ||
-            !OSSL_PARAM_BLD_push_utf8_string(bld.get(),
-                                             OSSL_PKEY_PARAM_GROUP_NAME,
-                                             "prime256v1",
-                                             0) ||
+            !OSSL_PARAM_BLD_push_utf8_string(
+              bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) ||
             !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, d.get()) ||
             !OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point, 65))
         {
@@ -300,10 +297,8 @@ DhKeyPair::FromPrivate(uint16_t group, const Bytes& priv)
         }
         std::unique_ptr<OSSL_PARAM_BLD, BldDeleter> bld(OSSL_PARAM_BLD_new());
         if (!bld ||
-            !OSSL_PARAM_BLD_push_utf8_string(bld.get(),
-                                             OSSL_PKEY_PARAM_GROUP_NAME,
-                                             "modp_2048",
-                                             0) ||
+            !OSSL_PARAM_BLD_push_utf8_string(
+              bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "modp_2048", 0) ||
             !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, x.get()) ||
             !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, y.get()))
         {
@@ -362,7 +357,7 @@ DhKeyPair::Derive(const Bytes& peerPublic) const
         return std::nullopt;
     }
     std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter> ctx(
-        EVP_PKEY_CTX_new_from_pkey(nullptr, m_key, nullptr));
+      EVP_PKEY_CTX_new_from_pkey(nullptr, m_key, nullptr));
     if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1)
     {
         return std::nullopt;

@@ -2,12 +2,11 @@
 
 #include "crypto-meter.h"
 
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 
 namespace ikev2
 {
@@ -55,7 +54,7 @@ Drbg::Drbg(uint64_t seed, const std::string& label)
 }
 
 Drbg::Drbg(const uint8_t key[32])
-    : m_ctx(EVP_CIPHER_CTX_new())
+  : m_ctx(EVP_CIPHER_CTX_new())
 {
     static const uint8_t zeroIv[16] = {};
     if (!m_ctx || EVP_EncryptInit_ex(m_ctx.get(), Aes256Ctr(), nullptr, key, zeroIv) != 1)
@@ -137,7 +136,7 @@ Drbg::NextU32()
 {
     uint8_t b[4];
     Generate(b, sizeof(b));
-    return (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | b[3];
+    return (uint32_t{ b[0] } << 24) | (uint32_t{ b[1] } << 16) | (uint32_t{ b[2] } << 8) | b[3];
 }
 
 uint64_t

@@ -51,7 +51,7 @@ class Drbg
     std::unique_ptr<EVP_CIPHER_CTX, CtxDeleter> m_ctx;
     /// Keystream block buffer so that small draws do not call into OpenSSL each time.
     uint8_t m_buf[64]{};
-    size_t m_pos{sizeof(m_buf)};
+    size_t m_pos{ sizeof(m_buf) };
 };
 
 } // namespace ikev2

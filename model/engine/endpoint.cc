@@ -133,6 +133,8 @@ class EndpointImpl : public EngineContext
     void RekeyIkeApi(Time now, const std::string& peer, Output& out);
     void TerminateApi(Time now, const std::string& peer, Output& out);
     void HandleTimer(Time now, Output& out);
+    bool ForgetIkeSa(Time now, uint64_t spiI, uint64_t spiR, Output& out);
+    bool ForgetChildSa(Time now, uint32_t spiIn, Output& out);
     Time NextDeadline() const { return m_deadline; }
     void Crash();
     const EndpointCounters& GetCounters() const { return m_counters; }
@@ -623,6 +625,39 @@ EndpointImpl::HandleTimer(Time now, Output& out)
             m_policy->OnTimer(*this);
         }
     });
+}
+
+bool
+EndpointImpl::ForgetIkeSa(Time now, uint64_t spiI, uint64_t spiR, Output& out)
+{
+    bool found = false;
+    Enter(now, out, [&] {
+        if (IkeSa* sa = FindIkeSaBySpis(spiI, spiR))
+        {
+            found = true;
+            DeleteIkeSa(*sa, "forgotten");
+        }
+    });
+    return found;
+}
+
+bool
+EndpointImpl::ForgetChildSa(Time now, uint32_t spiIn, Output& out)
+{
+    bool found = false;
+    Enter(now, out, [&] {
+        auto it = m_v->childByIn.find(spiIn);
+        if (it == m_v->childByIn.end())
+        {
+            return;
+        }
+        if (IkeSa* sa = FindIkeSaByHandle(it->second))
+        {
+            found = true;
+            RemoveChild(*sa, spiIn, "forgotten");
+        }
+    });
+    return found;
 }
 
 Time
@@ -1904,6 +1939,18 @@ void
 Endpoint::HandleTimer(Time now, Output& out)
 {
     m_impl->HandleTimer(now, out);
+}
+
+bool
+Endpoint::ForgetIkeSa(Time now, uint64_t spiI, uint64_t spiR, Output& out)
+{
+    return m_impl->ForgetIkeSa(now, spiI, spiR, out);
+}
+
+bool
+Endpoint::ForgetChildSa(Time now, uint32_t spiIn, Output& out)
+{
+    return m_impl->ForgetChildSa(now, spiIn, out);
 }
 
 Time

@@ -79,6 +79,11 @@ class Endpoint
     void HandleTimer(Time now, Output& out);
     Time NextDeadline() const;
 
+    /// Forgets one IKE SA (with its Child SAs) or one Child SA silently, as a bug or a partial
+    /// failure would (the sa-loss scenario): nothing is sent. False when there is no such SA.
+    bool ForgetIkeSa(Time now, uint64_t spiI, uint64_t spiR, Output& out);
+    bool ForgetChildSa(Time now, uint32_t spiIn, Output& out);
+
     /// Drops all volatile state (SAs, half-open state, caches, rate limiters); the persistent
     /// store and configuration survive. Call Start() when the node is back.
     void Crash();

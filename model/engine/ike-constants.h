@@ -3,6 +3,7 @@
 #ifndef IKEV2_IKE_CONSTANTS_H
 #define IKEV2_IKE_CONSTANTS_H
 
+#include <cstddef>
 #include <cstdint>
 
 namespace ikev2

@@ -48,7 +48,7 @@ ExpandIkeKeys(const IkeSuite& suite,
         return k;
     }
     Bytes seed = Concat(ni, nr);
-    for (uint64_t spi : {spiI, spiR})
+    for (uint64_t spi : { spiI, spiR })
     {
         for (int i = 7; i >= 0; --i)
         {

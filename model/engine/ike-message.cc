@@ -1386,6 +1386,15 @@ NotifyTypeName(uint16_t type)
             return "NON_FIRST_FRAGMENTS_ALSO";
         case notify::kMobikeSupported:
             return "MOBIKE_SUPPORTED";
+        // Status types strongSwan sends in IKE_SA_INIT (IANA numbers, not in ike-constants.h).
+        case 16404:
+            return "MULTIPLE_AUTH_SUPPORTED";
+        case 16406:
+            return "REDIRECT_SUPPORTED";
+        case 16418:
+            return "CHILDLESS_IKEV2_SUPPORTED";
+        case 16430:
+            return "IKEV2_FRAGMENTATION_SUPPORTED";
         case notify::kQcdToken:
             return "QUICK_CRASH_DETECTION";
         case notify::kIkev2MessageIdSyncSupported:

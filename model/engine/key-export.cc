@@ -76,7 +76,8 @@ EspSaLine(Ipv4Address src,
     char spiHex[16];
     std::snprintf(spiHex, sizeof(spiHex), "0x%08x", spi);
     // ESP names carry no key size: Wireshark takes it from the key (plus the 4-octet salt).
-    const char* encr = suite.encr == transform::kEncrAesGcm16 ? "AES-GCM with 16 octet ICV [RFC4106]"
+    const char* encr = suite.encr == transform::kEncrAesGcm16
+                         ? "AES-GCM with 16 octet ICV [RFC4106]"
                        : suite.encr == transform::kEncrAesCbc ? "AES-CBC [RFC3602]"
                                                               : "NULL";
     std::string line = "\"IPv4\",\"" + src.ToString() + "\",\"" + dst.ToString() + "\",\"" +

@@ -18,24 +18,24 @@ IsSupportedPrf(uint16_t id)
 }
 
 Prf::Prf(uint16_t id)
-    : m_id(id)
+  : m_id(id)
 {
     switch (id)
     {
-    case transform::kPrfHmacSha256:
-        m_hash = "sha256";
-        m_outLen = 32;
-        break;
-    case transform::kPrfHmacSha384:
-        m_hash = "sha384";
-        m_outLen = 48;
-        break;
-    case transform::kPrfHmacSha512:
-        m_hash = "sha512";
-        m_outLen = 64;
-        break;
-    default:
-        break;
+        case transform::kPrfHmacSha256:
+            m_hash = "sha256";
+            m_outLen = 32;
+            break;
+        case transform::kPrfHmacSha384:
+            m_hash = "sha384";
+            m_outLen = 48;
+            break;
+        case transform::kPrfHmacSha512:
+            m_hash = "sha512";
+            m_outLen = 64;
+            break;
+        default:
+            break;
     }
 }
 
@@ -68,9 +68,8 @@ Prf::Compute(const Bytes& key, const uint8_t* data, size_t len) const
     // The key changes from call to call (SKEYSEED, SK_d, SK_p...), so a context per call.
     EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(HmacAlgorithm());
     OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                         const_cast<char*>(m_hash.c_str()),
-                                         0),
+        OSSL_PARAM_construct_utf8_string(
+          OSSL_MAC_PARAM_DIGEST, const_cast<char*>(m_hash.c_str()), 0),
         OSSL_PARAM_construct_end(),
     };
     static const uint8_t empty = 0;

@@ -37,7 +37,7 @@ class Prf
   private:
     uint16_t m_id;
     std::string m_hash;
-    size_t m_outLen{0};
+    size_t m_outLen{ 0 };
 };
 
 } // namespace ikev2

@@ -6,10 +6,7 @@ namespace ikev2
 {
 
 Bytes
-SealMessage(const IkeHeader& header,
-            const std::vector<Payload>& inner,
-            SkCipher& cipher,
-            Drbg& rng)
+SealMessage(const IkeHeader& header, const std::vector<Payload>& inner, SkCipher& cipher, Drbg& rng)
 {
     ByteWriter chain;
     uint8_t firstType = 0;
@@ -24,7 +21,7 @@ SealMessage(const IkeHeader& header,
 
     size_t skBodyOffset = kIkeHeaderSize + kGenericPayloadHeaderSize;
     size_t skPayloadLen =
-        kGenericPayloadHeaderSize + cipher.IvSize() + plaintextLen + cipher.IcvSize();
+      kGenericPayloadHeaderSize + cipher.IvSize() + plaintextLen + cipher.IcvSize();
     size_t total = kIkeHeaderSize + skPayloadLen;
 
     if (skPayloadLen > UINT16_MAX)
@@ -70,7 +67,7 @@ OpenResult
 OpenMessage(const uint8_t* datagram, size_t size, const IkeMessage& outer, SkCipher& cipher)
 {
     const SkPayload* sk =
-        outer.payloads.empty() ? nullptr : std::get_if<SkPayload>(&outer.payloads.back().body);
+      outer.payloads.empty() ? nullptr : std::get_if<SkPayload>(&outer.payloads.back().body);
     if (!sk || outer.payloads.back().type != static_cast<uint8_t>(PayloadType::Sk))
     {
         return Malformed(0, "no SK payload");
@@ -84,7 +81,7 @@ OpenMessage(const uint8_t* datagram, size_t size, const IkeMessage& outer, SkCip
     }
     size_t skBodyOffset = size - bodyLen;
     const uint8_t* gh = datagram + skBodyOffset - kGenericPayloadHeaderSize;
-    size_t declared = (size_t{gh[2]} << 8) | gh[3];
+    size_t declared = (size_t{ gh[2] } << 8) | gh[3];
     if (gh[0] != sk->firstInner || declared != bodyLen + kGenericPayloadHeaderSize ||
         (bodyLen > 0 && std::memcmp(datagram + skBodyOffset, sk->body.data(), bodyLen) != 0))
     {

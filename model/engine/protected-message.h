@@ -30,7 +30,7 @@ struct OpenResult
         IntegrityFailed, ///< wrong ICV: drop silently (RFC 7296 2.21.2)
         Malformed,       ///< no SK payload, impossible lengths, bad padding, bad inner chain
     };
-    Status status{Status::Malformed};
+    Status status{ Status::Malformed };
     std::vector<Payload> inner;
     DecodeError error; ///< for Malformed
 };

@@ -89,7 +89,9 @@ class QcdTokenMaker
     Bytes Token(uint64_t spiI, uint64_t spiR, const Ipv4Address* takerAddress) const;
     /// One token per kept secret generation, newest first (1 to 4), for the unprotected reply
     /// of RFC 6290 4.5.
-    std::vector<Bytes> AllTokens(uint64_t spiI, uint64_t spiR, const Ipv4Address* takerAddress) const;
+    std::vector<Bytes> AllTokens(uint64_t spiI,
+                                 uint64_t spiR,
+                                 const Ipv4Address* takerAddress) const;
     size_t TokenLength() const { return m_config.tokenLength; }
 
   private:

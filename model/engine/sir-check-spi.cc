@@ -39,11 +39,22 @@ QueryInput(const CheckSpi& c,
 {
     ByteWriter w(3 + c.spi.size() + 16 + 12);
     w.U8(kKindQuery);
-    w.U8(c.protocolId);
-    w.U8(static_cast<uint8_t>(c.spi.size()));
-    w.Append(c.spi);
-    w.U64(ikeSpiI);
-    w.U64(ikeSpiR);
+    uint64_t spiI = ikeSpiI;
+    uint64_t spiR = ikeSpiR;
+    if (c.IsIkeSa() && CheckSpiIkeSpis(c, ikeSpiI, ikeSpiR, spiI, spiR))
+    {
+        // Both IKE forms are MACed as the header form: ProtocolId 0, no SPI, then the pair.
+        w.U8(0);
+        w.U8(0);
+    }
+    else
+    {
+        w.U8(c.protocolId);
+        w.U8(static_cast<uint8_t>(c.spi.size()));
+        w.Append(c.spi);
+    }
+    w.U64(spiI);
+    w.U64(spiR);
     PutAddresses(w, local, remote);
     return w.Take();
 }
@@ -87,6 +98,20 @@ MakeIkeCheckSpi(CheckSpiSubtype subtype, Bytes cookie)
 }
 
 CheckSpi
+MakeExplicitIkeCheckSpi(CheckSpiSubtype subtype, uint64_t spiI, uint64_t spiR, Bytes cookie)
+{
+    CheckSpi c;
+    c.subtype = subtype;
+    c.protocolId = static_cast<uint8_t>(ProtocolId::Ike);
+    ByteWriter w(16);
+    w.U64(spiI);
+    w.U64(spiR);
+    c.spi = w.Take();
+    c.cookie = std::move(cookie);
+    return c;
+}
+
+CheckSpi
 MakeChildCheckSpi(CheckSpiSubtype subtype, uint32_t espSpi, Bytes cookie)
 {
     CheckSpi c;
@@ -115,6 +140,35 @@ CheckSpiEspSpi(const CheckSpi& c)
         r.ReadU32(spi);
     }
     return spi;
+}
+
+bool
+CheckSpiIkeSpis(const CheckSpi& c,
+                uint64_t headerSpiI,
+                uint64_t headerSpiR,
+                uint64_t& spiI,
+                uint64_t& spiR)
+{
+    if (c.protocolId == static_cast<uint8_t>(ProtocolId::None))
+    {
+        spiI = headerSpiI;
+        spiR = headerSpiR;
+        return true;
+    }
+    if (c.protocolId == static_cast<uint8_t>(ProtocolId::Ike))
+    {
+        ByteReader r(c.spi);
+        uint64_t i = 0;
+        uint64_t s = 0;
+        if (!r.ReadU64(i) || !r.ReadU64(s) || !r.Empty())
+        {
+            return false;
+        }
+        spiI = i;
+        spiR = s;
+        return true;
+    }
+    return false;
 }
 
 NotifyPayload
@@ -148,6 +202,21 @@ DecodeCheckSpi(const NotifyPayload& n, CheckSpi& out, std::string& error)
     {
         c.protocolId = 0;
     }
+    else if (n.protocolId == ike && n.spi.size() == 16)
+    {
+        ByteReader r(n.spi);
+        uint64_t spiI = 0;
+        uint64_t spiR = 0;
+        r.ReadU64(spiI);
+        r.ReadU64(spiR);
+        if (spiI == 0 || spiR == 0)
+        {
+            error = "CHECK_SPI: a named IKE SA needs both SPIs nonzero";
+            return false;
+        }
+        c.protocolId = ike;
+        c.spi = n.spi;
+    }
     else if (n.protocolId == esp && n.spi.size() == 4)
     {
         ByteReader r(n.spi);
@@ -164,7 +233,7 @@ DecodeCheckSpi(const NotifyPayload& n, CheckSpi& out, std::string& error)
     else
     {
         error = "CHECK_SPI: protocol " + std::to_string(n.protocolId) + " with SPI size " +
-                std::to_string(n.spi.size()) + " (want 0/1 with 0, or ESP with 4)";
+                std::to_string(n.spi.size()) + " (want 0/1 with 0, 1 with 16, or ESP with 4)";
         return false;
     }
 
@@ -194,7 +263,8 @@ DecodeCheckSpi(const NotifyPayload& n, CheckSpi& out, std::string& error)
         return false;
     }
     c.subtype = static_cast<CheckSpiSubtype>(subtype);
-    if (c.subtype == CheckSpiSubtype::LoneCookie && (!c.IsIkeSa() || cookieSize == 0))
+    if (c.subtype == CheckSpiSubtype::LoneCookie &&
+        (c.protocolId != 0 || cookieSize == 0))
     {
         error = "CHECK_SPI: LONE_COOKIE needs no SPI and a cookie";
         return false;

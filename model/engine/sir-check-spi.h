@@ -4,9 +4,13 @@
 //
 // CHECK_SPI is notify type 32770 (private use, a status type: peers without SIR ignore it):
 //   Protocol ID | SPI Size | 32770 | SPI | Subtype(1) | CookieSize(1) | RESERVED(2) | Cookie
-// - the IKE SA: Protocol ID 0, SPI size 0; the SA is the one named by the IKE header's SPIs,
-//   which the draft already sets to (A,B) on every IKE-path message (RFC 7296 3.10: a notify
-//   about the IKE SA has SPI size 0). Protocol ID 1 with SPI size 0 is accepted on receipt.
+// - the IKE SA of the message: Protocol ID 0, SPI size 0; the SA is the one named by the IKE
+//   header's SPIs, which the draft already sets to (A,B) on every IKE-path message (RFC 7296
+//   3.10: a notify about the IKE SA has SPI size 0). Protocol ID 1 with SPI size 0 is accepted
+//   on receipt and read as this form.
+// - another IKE SA, named explicitly: Protocol ID 1, SPI size 16 = SPIi(8) | SPIr(8), both
+//   nonzero. Only where the header cannot name the dangling SA: the NACK that a mandatory
+//   initiator (draft 3.5) or the collapsed variant (draft 9) puts into IKE_SA_INIT(A',0).
 // - a Child SA: Protocol ID 3 (ESP), SPI size 4, the SPI as the peer would send it.
 #ifndef IKEV2_SIR_CHECK_SPI_H
 #define IKEV2_SIR_CHECK_SPI_H
@@ -45,13 +49,16 @@ constexpr size_t kCheckSpiFixedData = 4;
 struct CheckSpi
 {
     CheckSpiSubtype subtype{CheckSpiSubtype::Query};
-    /// 0: the IKE SA of the header (spi empty); 3: an ESP Child SA (spi 4 octets).
+    /// 0: the IKE SA of the header (spi empty); 1: an IKE SA named in spi (16 octets,
+    /// SPIi | SPIr); 3: an ESP Child SA (spi 4 octets).
     uint8_t protocolId{0};
     Bytes spi;
     /// Cookie_Y in QUERY/ACK/NACK (may be empty in a protected QUERY), Cookie_X in LoneCookie.
     Bytes cookie;
 
-    bool IsIkeSa() const { return protocolId == static_cast<uint8_t>(ProtocolId::None); }
+    /// Either IKE form (of the header, or named explicitly).
+    bool IsIkeSa() const { return protocolId <= static_cast<uint8_t>(ProtocolId::Ike); }
+    bool IsExplicitIkeSa() const { return protocolId == static_cast<uint8_t>(ProtocolId::Ike); }
     bool operator==(const CheckSpi& o) const
     {
         return subtype == o.subtype && protocolId == o.protocolId && spi == o.spi &&
@@ -61,15 +68,27 @@ struct CheckSpi
 
 /// Helpers for the two SA forms.
 CheckSpi MakeIkeCheckSpi(CheckSpiSubtype subtype, Bytes cookie = {});
+CheckSpi MakeExplicitIkeCheckSpi(CheckSpiSubtype subtype,
+                                 uint64_t spiI,
+                                 uint64_t spiR,
+                                 Bytes cookie = {});
 CheckSpi MakeChildCheckSpi(CheckSpiSubtype subtype, uint32_t espSpi, Bytes cookie = {});
 CheckSpi MakeLoneCookie(Bytes cookieX);
-/// The ESP SPI of a Child form (0 for the IKE form).
+/// The ESP SPI of a Child form (0 otherwise).
 uint32_t CheckSpiEspSpi(const CheckSpi& c);
+/// The IKE SA @p c is about: the explicit pair, else @p headerSpiI / @p headerSpiR for the
+/// header form. False for a Child form.
+bool CheckSpiIkeSpis(const CheckSpi& c,
+                     uint64_t headerSpiI,
+                     uint64_t headerSpiR,
+                     uint64_t& spiI,
+                     uint64_t& spiR);
 
 /// The notify for @p c, as given (use the Make* helpers for valid forms; this does not check).
 NotifyPayload EncodeCheckSpi(const CheckSpi& c);
-/// Parses and validates: type 32770; Protocol ID 0 or 1 with SPI size 0 (IKE SA, stored as 0)
-/// or Protocol ID 3 with a nonzero 4-octet SPI; data at least 4 octets; a known subtype;
+/// Parses and validates: type 32770; Protocol ID 0 or 1 with SPI size 0 (IKE SA of the header,
+/// stored as 0), Protocol ID 1 with SPI size 16 and both SPIs nonzero, or Protocol ID 3 with a
+/// nonzero 4-octet SPI; data at least 4 octets; a known subtype;
 /// CookieSize equal to the octets that follow and at most 64; a LoneCookie with no SPI and a
 /// nonempty cookie. RESERVED is ignored (RFC 7296 convention). False with @p error set, and
 /// @p out untouched, otherwise.
@@ -82,7 +101,10 @@ bool DecodeCheckSpi(const NotifyPayload& n, CheckSpi& out, std::string& error);
 ///                            IKE SPIr(8) | ip.src(4) | ip.dst(4) | udp.src(2) | udp.dst(2)
 ///   Cookie_X (MakeLone/VerifyLone): 0x02 | ip.src(4) | ip.dst(4) | udp.src(2) | udp.dst(2)
 /// The subtype and the cookie itself are excluded so that the ACK/NACK echo verifies; the IKE
-/// SPIs of the header are included because the IKE form's notify has no SPI. src/dst are those
+/// SPIs of the header are included because the IKE form's notify has no SPI. An explicit IKE
+/// form is MACed as the header form with its own pair in place of the header's (the @p ikeSpiI
+/// and @p ikeSpiR arguments are then ignored), so that a NACK naming (A,B) inside
+/// IKE_SA_INIT(A',0) verifies the cookie of a QUERY sent under HDR(A,B). src/dst are those
 /// of the message that carried the cookie out: ours (@p local) and the peer's (@p remote), so
 /// the same (local, remote) pair is passed to Make and to Verify.
 ///

@@ -57,11 +57,13 @@ class GcmSkCipher : public SkCipher
         std::memcpy(nonce, m_salt, kGcmSaltSize);
         std::memcpy(nonce + kGcmSaltSize, iv, kGcmIvSize);
         uint8_t* pt = iv + kGcmIvSize;
-        return m_gcm.Seal(nonce, message, skBodyOffset, pt, plaintextLen, pt,
-                          pt + plaintextLen, kGcmIcvSize);
+        return m_gcm.Seal(
+          nonce, message, skBodyOffset, pt, plaintextLen, pt, pt + plaintextLen, kGcmIcvSize);
     }
 
-    bool Open(const uint8_t* message, size_t skBodyOffset, size_t bodyLen,
+    bool Open(const uint8_t* message,
+              size_t skBodyOffset,
+              size_t bodyLen,
               Bytes& plaintext) override
     {
         if (bodyLen < kGcmIvSize + kGcmIcvSize)
@@ -75,8 +77,8 @@ class GcmSkCipher : public SkCipher
         std::memcpy(nonce + kGcmSaltSize, iv, kGcmIvSize);
         plaintext.resize(ctLen);
         const uint8_t* ct = iv + kGcmIvSize;
-        bool ok = m_gcm.Open(nonce, message, skBodyOffset, ct, ctLen, ct + ctLen, kGcmIcvSize,
-                             plaintext.data());
+        bool ok = m_gcm.Open(
+          nonce, message, skBodyOffset, ct, ctLen, ct + ctLen, kGcmIcvSize, plaintext.data());
         if (!ok)
         {
             plaintext.clear();
@@ -94,8 +96,8 @@ class GcmSkCipher : public SkCipher
   private:
     AesGcm m_gcm;
     uint8_t m_salt[kGcmSaltSize]{};
-    uint64_t m_counter{0};
-    bool m_exhausted{false};
+    uint64_t m_counter{ 0 };
+    bool m_exhausted{ false };
 };
 
 /// ENCR_AES_CBC with AUTH_HMAC_SHA2_256_128 (RFC 7296 3.14, RFC 3602, RFC 4868).
@@ -103,7 +105,7 @@ class CbcHmacSkCipher : public SkCipher
 {
   public:
     CbcHmacSkCipher()
-        : m_hmac("sha256")
+      : m_hmac("sha256")
     {
     }
 
@@ -139,7 +141,9 @@ class CbcHmacSkCipher : public SkCipher
         return true;
     }
 
-    bool Open(const uint8_t* message, size_t skBodyOffset, size_t bodyLen,
+    bool Open(const uint8_t* message,
+              size_t skBodyOffset,
+              size_t bodyLen,
               Bytes& plaintext) override
     {
         if (bodyLen < kCbcIvSize + AesCbc::kBlockSize + kHmacIcvSize ||

@@ -41,10 +41,7 @@ class SkCipher
     /// Fills the IV, encrypts the plaintext in place and writes the ICV. @p message holds
     /// skBodyOffset + IvSize() + plaintextLen + IcvSize() octets. Counts one AeadSeal (and,
     /// for CBC, one Prf for the HMAC). False if the GCM IV counter is exhausted.
-    virtual bool Seal(uint8_t* message,
-                      size_t skBodyOffset,
-                      size_t plaintextLen,
-                      Drbg& rng) = 0;
+    virtual bool Seal(uint8_t* message, size_t skBodyOffset, size_t plaintextLen, Drbg& rng) = 0;
     /// Verifies the ICV and decrypts the body (IV | ciphertext | ICV, @p bodyLen octets at
     /// skBodyOffset) into @p plaintext. False on any integrity failure or impossible length.
     /// Counts one AeadOpen (and one Prf for CBC).

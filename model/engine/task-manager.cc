@@ -93,7 +93,7 @@ TaskManager::LivenessCheckPending() const
 void
 TaskManager::Initiate(EngineContext& ctx, IkeSa& sa)
 {
-    while (!m_active && !m_queue.empty() && !sa.dead)
+    while (!m_active && !m_processing && !m_queue.empty() && !sa.dead)
     {
         m_active = std::move(m_queue.front());
         m_queue.pop_front();
@@ -249,21 +249,26 @@ TaskManager::OnResponse(EngineContext& ctx,
     {
         m_rtt = ctx.Now() - m_firstSent;
     }
-    TaskResult result = m_active->ProcessResponse(ctx, sa, header, payloads);
+    // The task is held here while it runs: what it does may delete the SA (AbortAll), and
+    // nothing may start another request before this exchange is closed.
+    std::unique_ptr<Task> task = std::move(m_active);
+    m_processing = true;
+    TaskResult result = task->ProcessResponse(ctx, sa, header, payloads);
+    m_processing = false;
     if (result == TaskResult::Retry && !sa.dead)
     {
         // IKE_SA_INIT with a COOKIE or another DH group: same message ID, new request.
+        m_active = std::move(task);
         SendRequest(ctx, sa);
         return;
     }
-    std::unique_ptr<Task> done = std::move(m_active);
     m_request.clear();
     m_nextRetransmit = kNever;
     m_giveUpAt = kNever;
     m_nextSendId++;
     if (sa.dead)
     {
-        done->Abort(ctx, sa);
+        task->Abort(ctx, sa);
         return;
     }
     if (result == TaskResult::Done)
@@ -279,8 +284,8 @@ TaskManager::OnResponse(EngineContext& ctx,
     }
     else
     {
-        done->Abort(ctx, sa);
-        ctx.DeleteIkeSa(sa, std::string("failed-") + done->Name());
+        task->Abort(ctx, sa);
+        ctx.DeleteIkeSa(sa, std::string("failed-") + task->Name());
     }
 }
 

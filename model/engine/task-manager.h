@@ -57,7 +57,7 @@ class TaskManager
 
     /// Hands over the queued exchanges (IKE rekey: they continue on the new SA).
     std::deque<std::unique_ptr<Task>> TakeQueued();
-    bool Busy() const { return m_active != nullptr; }
+    bool Busy() const { return m_active != nullptr || m_processing; }
     Task* Active() const { return m_active.get(); }
     const std::deque<std::unique_ptr<Task>>& Queued() const { return m_queue; }
     bool HasQueued(ExchangeType exchange) const;
@@ -76,6 +76,7 @@ class TaskManager
 
     std::deque<std::unique_ptr<Task>> m_queue;
     std::unique_ptr<Task> m_active;
+    bool m_processing{false}; ///< a response is being processed (no new request meanwhile)
     uint32_t m_nextSendId{0};
     uint32_t m_nextExpectId{0};
 

@@ -68,20 +68,20 @@ CpuCostTable::Reference()
 {
     using ikev2::CryptoOp;
     CpuCostTable t;
-    t.Set(CryptoOp::DhKeygenX25519, {30480, 0});
-    t.Set(CryptoOp::DhDeriveX25519, {30480, 0});
-    t.Set(CryptoOp::DhKeygenEcp256, {39040, 0});
-    t.Set(CryptoOp::DhDeriveEcp256, {39040, 0});
-    t.Set(CryptoOp::DhKeygenModp2048, {250060, 0});
-    t.Set(CryptoOp::DhDeriveModp2048, {250060, 0});
-    t.Set(CryptoOp::SignRsa2048, {253780, 0});
-    t.Set(CryptoOp::VerifyRsa2048, {15540, 0});
-    t.Set(CryptoOp::SignEcdsaP256, {18430, 0});
-    t.Set(CryptoOp::VerifyEcdsaP256, {52750, 0});
-    t.Set(CryptoOp::Prf, {199, 0.605});
-    t.Set(CryptoOp::AeadSeal, {406, 0.242});
-    t.Set(CryptoOp::AeadOpen, {406, 0.242});
-    t.Set(CryptoOp::Random, {1360, 0.039});
+    t.Set(CryptoOp::DhKeygenX25519, { 30480, 0 });
+    t.Set(CryptoOp::DhDeriveX25519, { 30480, 0 });
+    t.Set(CryptoOp::DhKeygenEcp256, { 39040, 0 });
+    t.Set(CryptoOp::DhDeriveEcp256, { 39040, 0 });
+    t.Set(CryptoOp::DhKeygenModp2048, { 250060, 0 });
+    t.Set(CryptoOp::DhDeriveModp2048, { 250060, 0 });
+    t.Set(CryptoOp::SignRsa2048, { 253780, 0 });
+    t.Set(CryptoOp::VerifyRsa2048, { 15540, 0 });
+    t.Set(CryptoOp::SignEcdsaP256, { 18430, 0 });
+    t.Set(CryptoOp::VerifyEcdsaP256, { 52750, 0 });
+    t.Set(CryptoOp::Prf, { 199, 0.605 });
+    t.Set(CryptoOp::AeadSeal, { 406, 0.242 });
+    t.Set(CryptoOp::AeadOpen, { 406, 0.242 });
+    t.Set(CryptoOp::Random, { 1360, 0.039 });
     return t;
 }
 
@@ -125,7 +125,7 @@ CpuCostTable::Parse(const std::string& spec, CpuCostTable& table, std::string& e
             error = "bad cost '" + value + "' for " + item.substr(0, eq);
             return false;
         }
-        table.Set(op, {perOpUs * 1000.0, perByteNs});
+        table.Set(op, { perOpUs * 1000.0, perByteNs });
     }
     return true;
 }
@@ -177,41 +177,41 @@ TypeId
 CpuModel::GetTypeId()
 {
     static TypeId tid =
-        TypeId("ns3::CpuModel")
-            .SetParent<Object>()
-            .SetGroupName("Ikev2")
-            .AddConstructor<CpuModel>()
-            .AddAttribute("Cores",
-                          "Cores serving crypto work (FIFO, earliest-free core first).",
-                          UintegerValue(2),
-                          MakeUintegerAccessor(&CpuModel::m_cores),
-                          MakeUintegerChecker<uint32_t>(1, 1024))
-            .AddAttribute("Enabled",
-                          "Charge crypto work; when false every engine call completes at once.",
-                          BooleanValue(true),
-                          MakeBooleanAccessor(&CpuModel::m_enabled),
-                          MakeBooleanChecker())
-            .AddAttribute("PerCallCost",
-                          "Fixed processing time charged for every engine call (parsing, "
-                          "lookups); 0 by default: only crypto is charged.",
-                          TimeValue(Seconds(0)),
-                          MakeTimeAccessor(&CpuModel::m_perCall),
-                          MakeTimeChecker(Seconds(0)))
-            .AddAttribute("CostTable",
-                          "Overrides of the reference cost table: "
-                          "\"op=perOpUs[:perByteNs],...\" with the engine's crypto op names.",
-                          StringValue(""),
-                          MakeStringAccessor(&CpuModel::SetCostSpec, &CpuModel::GetCostSpec),
-                          MakeStringChecker())
-            .AddTraceSource("Backlog",
-                            "Jobs queued or running on the node's cores.",
-                            MakeTraceSourceAccessor(&CpuModel::m_backlog),
-                            "ns3::TracedValueCallback::Uint32");
+      TypeId("ns3::CpuModel")
+        .SetParent<Object>()
+        .SetGroupName("Ikev2")
+        .AddConstructor<CpuModel>()
+        .AddAttribute("Cores",
+                      "Cores serving crypto work (FIFO, earliest-free core first).",
+                      UintegerValue(2),
+                      MakeUintegerAccessor(&CpuModel::m_cores),
+                      MakeUintegerChecker<uint32_t>(1, 1024))
+        .AddAttribute("Enabled",
+                      "Charge crypto work; when false every engine call completes at once.",
+                      BooleanValue(true),
+                      MakeBooleanAccessor(&CpuModel::m_enabled),
+                      MakeBooleanChecker())
+        .AddAttribute("PerCallCost",
+                      "Fixed processing time charged for every engine call (parsing, "
+                      "lookups); 0 by default: only crypto is charged.",
+                      TimeValue(Seconds(0)),
+                      MakeTimeAccessor(&CpuModel::m_perCall),
+                      MakeTimeChecker(Seconds(0)))
+        .AddAttribute("CostTable",
+                      "Overrides of the reference cost table: "
+                      "\"op=perOpUs[:perByteNs],...\" with the engine's crypto op names.",
+                      StringValue(""),
+                      MakeStringAccessor(&CpuModel::SetCostSpec, &CpuModel::GetCostSpec),
+                      MakeStringChecker())
+        .AddTraceSource("Backlog",
+                        "Jobs queued or running on the node's cores.",
+                        MakeTraceSourceAccessor(&CpuModel::m_backlog),
+                        "ns3::TracedValueCallback::Uint32");
     return tid;
 }
 
 CpuModel::CpuModel()
-    : m_table(CpuCostTable::Reference())
+  : m_table(CpuCostTable::Reference())
 {
     NS_LOG_FUNCTION(this);
 }
@@ -320,7 +320,7 @@ Time
 CpuModel::GetBusyTime() const
 {
     Time now = Simulator::Now();
-    Time pending{0};
+    Time pending{ 0 };
     for (const auto& freeAt : m_coreFreeAt)
     {
         if (freeAt > now)

@@ -6,7 +6,6 @@
 #define IKEV2_NS3_CPU_MODEL_H
 
 #include "crypto-meter.h"
-
 #include "ns3/event-id.h"
 #include "ns3/nstime.h"
 #include "ns3/object.h"
@@ -29,8 +28,8 @@ class CpuCostTable
   public:
     struct Cost
     {
-        double perOpNs{0};
-        double perByteNs{0};
+        double perOpNs{ 0 };
+        double perByteNs{ 0 };
     };
 
     /// The reference profile measured with `openssl speed` on the reference machine (see
@@ -92,20 +91,20 @@ class CpuModel : public Object
     std::string GetCostSpec() const;
     void Finish(uint64_t job);
 
-    uint32_t m_cores{2};
-    bool m_enabled{true};
-    Time m_perCall{0};
+    uint32_t m_cores{ 2 };
+    bool m_enabled{ true };
+    Time m_perCall{ 0 };
     CpuCostTable m_table;
     std::vector<Time> m_coreFreeAt;
-    Time m_charged{0}; ///< cost of every job submitted and not discarded
-    uint64_t m_nextJob{0};
+    Time m_charged{ 0 }; ///< cost of every job submitted and not discarded
+    uint64_t m_nextJob{ 0 };
     struct Job
     {
         EventId event;
         std::function<void()> done;
     };
     std::map<uint64_t, Job> m_jobs;
-    TracedValue<uint32_t> m_backlog{0};
+    TracedValue<uint32_t> m_backlog{ 0 };
 };
 
 } // namespace ns3

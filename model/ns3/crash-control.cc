@@ -1,7 +1,6 @@
 #include "crash-control.h"
 
 #include "ike-application.h"
-
 #include "ns3/ipv4-routing-table-entry.h"
 #include "ns3/ipv4-static-routing-helper.h"
 #include "ns3/ipv4-static-routing.h"
@@ -22,23 +21,23 @@ TypeId
 CrashControl::GetTypeId()
 {
     static TypeId tid =
-        TypeId("ns3::CrashControl")
-            .SetParent<Object>()
-            .SetGroupName("Ikev2")
-            .AddConstructor<CrashControl>()
-            .AddAttribute("BootTime",
-                          "From power-on to interfaces up and the IKE daemon running.",
-                          TimeValue(Seconds(30)),
-                          MakeTimeAccessor(&CrashControl::m_bootTime),
-                          MakeTimeChecker(Seconds(0)))
-            .AddTraceSource("Crashed",
-                            "The node lost power (t_fail for a crash).",
-                            MakeTraceSourceAccessor(&CrashControl::m_crashedTrace),
-                            "ns3::CrashControl::NodeStateTracedCallback")
-            .AddTraceSource("Up",
-                            "The node finished booting and its daemon runs (t_up).",
-                            MakeTraceSourceAccessor(&CrashControl::m_upTrace),
-                            "ns3::CrashControl::NodeStateTracedCallback");
+      TypeId("ns3::CrashControl")
+        .SetParent<Object>()
+        .SetGroupName("Ikev2")
+        .AddConstructor<CrashControl>()
+        .AddAttribute("BootTime",
+                      "From power-on to interfaces up and the IKE daemon running.",
+                      TimeValue(Seconds(30)),
+                      MakeTimeAccessor(&CrashControl::m_bootTime),
+                      MakeTimeChecker(Seconds(0)))
+        .AddTraceSource("Crashed",
+                        "The node lost power (t_fail for a crash).",
+                        MakeTraceSourceAccessor(&CrashControl::m_crashedTrace),
+                        "ns3::CrashControl::NodeStateTracedCallback")
+        .AddTraceSource("Up",
+                        "The node finished booting and its daemon runs (t_up).",
+                        MakeTraceSourceAccessor(&CrashControl::m_upTrace),
+                        "ns3::CrashControl::NodeStateTracedCallback");
     return tid;
 }
 
@@ -94,11 +93,11 @@ CrashControl::Crash()
         for (uint32_t i = 0; i < routing->GetNRoutes(); ++i)
         {
             Ipv4RoutingTableEntry r = routing->GetRoute(i);
-            m_routes.push_back({r.GetDest(),
-                                r.GetDestNetworkMask(),
-                                r.GetGateway(),
-                                r.GetInterface(),
-                                routing->GetMetric(i)});
+            m_routes.push_back({ r.GetDest(),
+                                 r.GetDestNetworkMask(),
+                                 r.GetGateway(),
+                                 r.GetInterface(),
+                                 routing->GetMetric(i) });
         }
     }
     // The daemon dies first, so that nothing it would still send leaves the node.
@@ -175,11 +174,8 @@ CrashControl::BootDone()
             }
             if (!present)
             {
-                routing->AddNetworkRouteTo(want.dest,
-                                           want.mask,
-                                           want.gateway,
-                                           want.interface,
-                                           want.metric);
+                routing->AddNetworkRouteTo(
+                  want.dest, want.mask, want.gateway, want.interface, want.metric);
             }
         }
     }

@@ -58,9 +58,9 @@ class CrashControl : public Object
     };
 
     Ptr<Node> m_node;
-    Time m_bootTime{Seconds(30)};
-    bool m_up{true};
-    bool m_booting{false};
+    Time m_bootTime{ Seconds(30) };
+    bool m_up{ true };
+    bool m_booting{ false };
     EventId m_bootEvent;
     std::vector<uint32_t> m_interfacesDown; ///< interfaces we took down, to bring back up
     std::vector<Route> m_routes;            ///< static routes at the crash (configuration)

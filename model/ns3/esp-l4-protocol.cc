@@ -16,7 +16,7 @@ NS_OBJECT_ENSURE_REGISTERED(EspL4Protocol);
 ikev2::Ipv4Address
 ToEngine(Ipv4Address address)
 {
-    return ikev2::Ipv4Address{address.Get()};
+    return ikev2::Ipv4Address{ address.Get() };
 }
 
 Ipv4Address
@@ -28,19 +28,18 @@ FromEngine(ikev2::Ipv4Address address)
 TypeId
 EspL4Protocol::GetTypeId()
 {
-    static TypeId tid =
-        TypeId("ns3::EspL4Protocol")
-            .SetParent<IpL4Protocol>()
-            .SetGroupName("Ikev2")
-            .AddConstructor<EspL4Protocol>()
-            .AddTraceSource("Tx",
-                            "An ESP packet handed to IPv4 for sending.",
-                            MakeTraceSourceAccessor(&EspL4Protocol::m_txTrace),
-                            "ns3::EspL4Protocol::EspPacketTracedCallback")
-            .AddTraceSource("Rx",
-                            "An ESP packet delivered by IPv4 to this node.",
-                            MakeTraceSourceAccessor(&EspL4Protocol::m_rxTrace),
-                            "ns3::EspL4Protocol::EspPacketTracedCallback");
+    static TypeId tid = TypeId("ns3::EspL4Protocol")
+                          .SetParent<IpL4Protocol>()
+                          .SetGroupName("Ikev2")
+                          .AddConstructor<EspL4Protocol>()
+                          .AddTraceSource("Tx",
+                                          "An ESP packet handed to IPv4 for sending.",
+                                          MakeTraceSourceAccessor(&EspL4Protocol::m_txTrace),
+                                          "ns3::EspL4Protocol::EspPacketTracedCallback")
+                          .AddTraceSource("Rx",
+                                          "An ESP packet delivered by IPv4 to this node.",
+                                          MakeTraceSourceAccessor(&EspL4Protocol::m_rxTrace),
+                                          "ns3::EspL4Protocol::EspPacketTracedCallback");
     return tid;
 }
 
@@ -106,7 +105,9 @@ EspL4Protocol::Send(const ikev2::Bytes& esp, Ipv4Address source, Ipv4Address des
 }
 
 IpL4Protocol::RxStatus
-EspL4Protocol::Receive(Ptr<Packet> p, const Ipv4Header& header, Ptr<Ipv4Interface> incomingInterface)
+EspL4Protocol::Receive(Ptr<Packet> p,
+                       const Ipv4Header& header,
+                       Ptr<Ipv4Interface> incomingInterface)
 {
     NS_LOG_FUNCTION(this << p << header.GetSource() << header.GetDestination());
     m_rxTrace(p, header.GetSource(), header.GetDestination());
@@ -125,7 +126,9 @@ EspL4Protocol::Receive(Ptr<Packet> p, const Ipv4Header& header, Ptr<Ipv4Interfac
 }
 
 IpL4Protocol::RxStatus
-EspL4Protocol::Receive(Ptr<Packet> p, const Ipv6Header& header, Ptr<Ipv6Interface> incomingInterface)
+EspL4Protocol::Receive(Ptr<Packet> p,
+                       const Ipv6Header& header,
+                       Ptr<Ipv6Interface> incomingInterface)
 {
     return IpL4Protocol::RX_ENDPOINT_UNREACH; // IPv4 only
 }

@@ -5,7 +5,6 @@
 #define IKEV2_NS3_ESP_L4_PROTOCOL_H
 
 #include "engine-types.h"
-
 #include "ns3/ip-l4-protocol.h"
 #include "ns3/ipv4-address.h"
 #include "ns3/traced-callback.h"

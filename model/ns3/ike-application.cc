@@ -1,7 +1,6 @@
 #include "ike-application.h"
 
 #include "esp-l4-protocol.h"
-
 #include "ns3/boolean.h"
 #include "ns3/double.h"
 #include "ns3/inet-socket-address.h"
@@ -77,283 +76,284 @@ TypeId
 IkeApplication::GetTypeId()
 {
     static TypeId tid =
-        TypeId("ns3::IkeApplication")
-            .SetParent<Application>()
-            .SetGroupName("Ikev2")
-            .AddConstructor<IkeApplication>()
-            .AddAttribute("Seed",
-                          "Engine DRBG seed; 0 derives it from the ns-3 seed, run number and node id.",
-                          UintegerValue(0),
-                          MakeUintegerAccessor(&IkeApplication::m_seed),
-                          MakeUintegerChecker<uint64_t>())
-            .AddAttribute("Scheme",
-                          "Recovery scheme: none, hint, initial-contact, trust, qcd, sir.",
-                          StringValue("none"),
-                          MakeStringAccessor(&IkeApplication::m_scheme),
-                          MakeStringChecker())
-            .AddAttribute("Profile",
-                          "Retransmission profile: strongswan, libreswan, iked, or custom (then RetransmitTimeout/Base/Tries/Limit apply).",
-                          StringValue("strongswan"),
-                          MakeStringAccessor(&IkeApplication::m_profile),
-                          MakeStringChecker())
-            .AddAttribute("RetransmitTimeout",
-                          "custom profile: first retransmission timeout.",
-                          TimeValue(Seconds(4)),
-                          MakeTimeAccessor(&IkeApplication::m_retransmitTimeout),
-                          MakeTimeChecker(Seconds(0)))
-            .AddAttribute("RetransmitBase",
-                          "custom profile: backoff base (timeout * base^n).",
-                          DoubleValue(1.8),
-                          MakeDoubleAccessor(&IkeApplication::m_retransmitBase),
-                          MakeDoubleChecker<double>(0))
-            .AddAttribute("RetransmitTries",
-                          "custom profile: retransmissions before the peer is declared dead.",
-                          UintegerValue(5),
-                          MakeUintegerAccessor(&IkeApplication::m_retransmitTries),
-                          MakeUintegerChecker<uint32_t>())
-            .AddAttribute("RetransmitLimit",
-                          "custom profile: cap on the total time from the first send (0: none).",
-                          TimeValue(Seconds(0)),
-                          MakeTimeAccessor(&IkeApplication::m_retransmitLimit),
-                          MakeTimeChecker(Seconds(0)))
-            .AddAttribute("LivenessInterval",
-                          "Liveness check when nothing protected arrived for this long (0 disables).",
-                          TimeValue(Seconds(30)),
-                          MakeTimeAccessor(&IkeApplication::m_livenessInterval),
-                          MakeTimeChecker(Seconds(0)))
-            .AddAttribute("LivenessAlways",
-                          "Check liveness even without outbound traffic.",
-                          BooleanValue(false),
-                          MakeBooleanAccessor(&IkeApplication::m_livenessAlways),
-                          MakeBooleanChecker())
-            .AddAttribute("IkeProposals",
-                          "IKE proposals, strongSwan syntax, comma-separated by preference.",
-                          StringValue("aes128gcm16-prfsha256-x25519"),
-                          MakeStringAccessor(&IkeApplication::m_ikeProposals),
-                          MakeStringChecker())
-            .AddAttribute("EspProposals",
-                          "ESP proposals, strongSwan syntax, comma-separated by preference.",
-                          StringValue("aes128gcm16"),
-                          MakeStringAccessor(&IkeApplication::m_espProposals),
-                          MakeStringChecker())
-            .AddAttribute("IkeLifetime",
-                          "IKE SA soft lifetime (rekey).",
-                          TimeValue(Hours(4)),
-                          MakeTimeAccessor(&IkeApplication::m_ikeLifetime),
-                          MakeTimeChecker(Seconds(0)))
-            .AddAttribute("ChildLifetime",
-                          "Child SA soft lifetime (rekey).",
-                          TimeValue(Hours(1)),
-                          MakeTimeAccessor(&IkeApplication::m_childLifetime),
-                          MakeTimeChecker(Seconds(0)))
-            .AddAttribute("RekeyJitter",
-                          "Random subtraction in [0, jitter] from soft lifetimes.",
-                          TimeValue(Seconds(0)),
-                          MakeTimeAccessor(&IkeApplication::m_rekeyJitter),
-                          MakeTimeChecker(Seconds(0)))
-            .AddAttribute("HardLifetimeMargin",
-                          "Hard lifetime = soft lifetime + this margin.",
-                          TimeValue(Minutes(5)),
-                          MakeTimeAccessor(&IkeApplication::m_hardLifetimeMargin),
-                          MakeTimeChecker(Seconds(0)))
-            .AddAttribute("Pfs",
-                          "Key exchange in Child SA rekeys.",
-                          BooleanValue(false),
-                          MakeBooleanAccessor(&IkeApplication::m_pfs),
-                          MakeBooleanChecker())
-            .AddAttribute("ForceUdpEncap",
-                          "NAT-T (UDP 4500, UDP-encapsulated ESP) even without a NAT.",
-                          BooleanValue(false),
-                          MakeBooleanAccessor(&IkeApplication::m_forceUdpEncap),
-                          MakeBooleanChecker())
-            .AddAttribute("NatTraversal",
-                          "Send NAT_DETECTION_* notifies.",
-                          BooleanValue(true),
-                          MakeBooleanAccessor(&IkeApplication::m_natTraversal),
-                          MakeBooleanChecker())
-            .AddAttribute("InvalidSpiRate",
-                          "INVALID_SPI / INVALID_IKE_SPI sent per second per peer address.",
-                          DoubleValue(10),
-                          MakeDoubleAccessor(&IkeApplication::m_invalidSpiRate),
-                          MakeDoubleChecker<double>(0))
-            .AddAttribute("HintCheckRate",
-                          "Liveness checks started by unprotected hints, per second per SA.",
-                          DoubleValue(1),
-                          MakeDoubleAccessor(&IkeApplication::m_hintCheckRate),
-                          MakeDoubleChecker<double>(0))
-            .AddAttribute("CookieThreshold",
-                          "Half-open IKE SAs before COOKIE is demanded.",
-                          UintegerValue(50),
-                          MakeUintegerAccessor(&IkeApplication::m_cookieThreshold),
-                          MakeUintegerChecker<uint32_t>())
-            .AddAttribute("ReplayWindow",
-                          "ESP anti-replay window.",
-                          UintegerValue(64),
-                          MakeUintegerAccessor(&IkeApplication::m_replayWindow),
-                          MakeUintegerChecker<uint32_t>())
-            .AddAttribute("SendInitialContact",
-                          "INITIAL_CONTACT in the first IKE_AUTH after start.",
-                          BooleanValue(true),
-                          MakeBooleanAccessor(&IkeApplication::m_sendInitialContact),
-                          MakeBooleanChecker())
-            .AddAttribute("QueueOnAcquire",
-                          "Hold one packet while an acquired SA comes up, else drop it.",
-                          BooleanValue(true),
-                          MakeBooleanAccessor(&IkeApplication::m_queueOnAcquire),
-                          MakeBooleanChecker())
-            .AddAttribute("ResponseCacheTime",
-                          "How long the last response is kept for retransmitted requests.",
-                          TimeValue(Minutes(5)),
-                          MakeTimeAccessor(&IkeApplication::m_responseCacheTime),
-                          MakeTimeChecker(Seconds(0)))
-            .AddAttribute("QcdMaker",
-                          "QCD: act as token maker.",
-                          BooleanValue(true),
-                          MakeBooleanAccessor(&IkeApplication::m_qcdMaker),
-                          MakeBooleanChecker())
-            .AddAttribute("QcdTaker",
-                          "QCD: act as token taker.",
-                          BooleanValue(true),
-                          MakeBooleanAccessor(&IkeApplication::m_qcdTaker),
-                          MakeBooleanChecker())
-            .AddAttribute("QcdTokenLength",
-                          "QCD: token length in octets (16..128).",
-                          UintegerValue(32),
-                          MakeUintegerAccessor(&IkeApplication::m_qcdTokenLength),
-                          MakeUintegerChecker<uint32_t>())
-            .AddAttribute("QcdHash",
-                          "QCD: HMAC hash (sha256, sha384, sha512).",
-                          StringValue("sha256"),
-                          MakeStringAccessor(&IkeApplication::m_qcdHash),
-                          MakeStringChecker())
-            .AddAttribute("QcdBindTakerAddress",
-                          "QCD: token binds the taker's address (RFC 6290 5.2).",
-                          BooleanValue(false),
-                          MakeBooleanAccessor(&IkeApplication::m_qcdBindTakerAddress),
-                          MakeBooleanChecker())
-            .AddAttribute("QcdChildSpiMap",
-                          "QCD: answer ESP for lost Child SAs with a token (RFC 6290 8.2).",
-                          BooleanValue(false),
-                          MakeBooleanAccessor(&IkeApplication::m_qcdChildSpiMap),
-                          MakeBooleanChecker())
-            .AddAttribute("QcdStoreDigest",
-                          "QCD: the taker stores the token's SHA-256.",
-                          BooleanValue(false),
-                          MakeBooleanAccessor(&IkeApplication::m_qcdStoreDigest),
-                          MakeBooleanChecker())
-            .AddAttribute("QcdReinitiateAtOnce",
-                          "QCD: re-initiate at once after a verified token, else on traffic.",
-                          BooleanValue(true),
-                          MakeBooleanAccessor(&IkeApplication::m_qcdReinitiateAtOnce),
-                          MakeBooleanChecker())
-            .AddAttribute("QcdVerificationRate",
-                          "QCD: token verifications per second per source address.",
-                          DoubleValue(10),
-                          MakeDoubleAccessor(&IkeApplication::m_qcdVerificationRate),
-                          MakeDoubleChecker<double>(0))
-            .AddAttribute("QcdTokenReplyRate",
-                          "QCD: token replies per second per source address.",
-                          DoubleValue(10),
-                          MakeDoubleAccessor(&IkeApplication::m_qcdTokenReplyRate),
-                          MakeDoubleChecker<double>(0))
-            .AddAttribute("QcdPostBootWindow",
-                          "QCD: tokens only this long after boot (0: always).",
-                          TimeValue(Seconds(0)),
-                          MakeTimeAccessor(&IkeApplication::m_qcdPostBootWindow),
-                          MakeTimeChecker(Seconds(0)))
-            .AddAttribute("QcdMaxPending",
-                          "QCD: pending verifications kept.",
-                          UintegerValue(1000),
-                          MakeUintegerAccessor(&IkeApplication::m_qcdMaxPending),
-                          MakeUintegerChecker<uint32_t>())
-            .AddAttribute("SirWaitBeforeRekey",
-                          "SIR: wait before re-creating (section 3.2.3).",
-                          BooleanValue(false),
-                          MakeBooleanAccessor(&IkeApplication::m_sirWaitBeforeRekey),
-                          MakeBooleanChecker())
-            .AddAttribute("SirWaitTime",
-                          "SIR: the wait (0: one measured RTT).",
-                          TimeValue(Seconds(0)),
-                          MakeTimeAccessor(&IkeApplication::m_sirWaitTime),
-                          MakeTimeChecker(Seconds(0)))
-            .AddAttribute("SirDampening",
-                          "SIR: dampening time.",
-                          TimeValue(Seconds(5)),
-                          MakeTimeAccessor(&IkeApplication::m_sirDampening),
-                          MakeTimeChecker(Seconds(0)))
-            .AddAttribute("SirQueryRate",
-                          "SIR: CHECK_SPI queries per second per peer.",
-                          DoubleValue(5),
-                          MakeDoubleAccessor(&IkeApplication::m_sirQueryRate),
-                          MakeDoubleChecker<double>(0))
-            .AddAttribute("SirAcceptRate",
-                          "SIR: unauthenticated messages accepted per second per peer.",
-                          DoubleValue(10),
-                          MakeDoubleAccessor(&IkeApplication::m_sirAcceptRate),
-                          MakeDoubleChecker<double>(0))
-            .AddAttribute("SirCookieLifetime",
-                          "SIR: cookie lifetime.",
-                          TimeValue(Seconds(60)),
-                          MakeTimeAccessor(&IkeApplication::m_sirCookieLifetime),
-                          MakeTimeChecker(Seconds(0)))
-            .AddAttribute("SirMandatoryInitiator",
-                          "SIR: section 3.5 variant.",
-                          BooleanValue(false),
-                          MakeBooleanAccessor(&IkeApplication::m_sirMandatoryInitiator),
-                          MakeBooleanChecker())
-            .AddTraceSource("EngineEvent",
-                            "Every event the engine reports (stamped when the CPU releases it).",
-                            MakeTraceSourceAccessor(&IkeApplication::m_eventTrace),
-                            "ns3::IkeApplication::EventTracedCallback")
-            .AddTraceSource("SaState",
-                            "IKE or Child SA established, installed, rekeyed or deleted.",
-                            MakeTraceSourceAccessor(&IkeApplication::m_saStateTrace),
-                            "ns3::IkeApplication::EventTracedCallback")
-            .AddTraceSource("NotifySent",
-                            "A notify payload sent (type, protected or not).",
-                            MakeTraceSourceAccessor(&IkeApplication::m_notifySentTrace),
-                            "ns3::IkeApplication::NotifyTracedCallback")
-            .AddTraceSource("NotifyReceived",
-                            "A notify payload received (type, protected or not).",
-                            MakeTraceSourceAccessor(&IkeApplication::m_notifyReceivedTrace),
-                            "ns3::IkeApplication::NotifyTracedCallback")
-            .AddTraceSource("LivenessCheck",
-                            "Liveness check sent, answered, or the peer declared dead.",
-                            MakeTraceSourceAccessor(&IkeApplication::m_livenessTrace),
-                            "ns3::IkeApplication::EventTracedCallback")
-            .AddTraceSource("RecoveryEvent",
-                            "A recovery-scheme event: state loss detected, INITIAL_CONTACT "
-                            "honoured, QCD token verified or rejected, SIR CHECK_SPI, peer dead.",
-                            MakeTraceSourceAccessor(&IkeApplication::m_recoveryTrace),
-                            "ns3::IkeApplication::EventTracedCallback")
-            .AddTraceSource("IkeTx",
-                            "An IKE message sent (UDP payload, protected by SK or not).",
-                            MakeTraceSourceAccessor(&IkeApplication::m_ikeTxTrace),
-                            "ns3::IkeApplication::DatagramTracedCallback")
-            .AddTraceSource("IkeRx",
-                            "An IKE message received by the running daemon.",
-                            MakeTraceSourceAccessor(&IkeApplication::m_ikeRxTrace),
-                            "ns3::IkeApplication::DatagramTracedCallback")
-            .AddTraceSource("EspTx",
-                            "An ESP packet sent (in IP or in UDP 4500).",
-                            MakeTraceSourceAccessor(&IkeApplication::m_espTxTrace),
-                            "ns3::IkeApplication::DatagramTracedCallback")
-            .AddTraceSource("EspRx",
-                            "An ESP packet received by the running daemon.",
-                            MakeTraceSourceAccessor(&IkeApplication::m_espRxTrace),
-                            "ns3::IkeApplication::DatagramTracedCallback")
-            .AddTraceSource("KeyLine",
-                            "A Wireshark key line (file name, line) for a new IKE or ESP SA.",
-                            MakeTraceSourceAccessor(&IkeApplication::m_keyLineTrace),
-                            "ns3::IkeApplication::KeyLineTracedCallback")
-            .AddTraceSource("Crypto",
-                            "Crypto operations of one engine call and the CPU time charged.",
-                            MakeTraceSourceAccessor(&IkeApplication::m_cryptoTrace),
-                            "ns3::IkeApplication::CryptoTracedCallback")
-            .AddTraceSource("Daemon",
-                            "The daemon started, restarted or crashed.",
-                            MakeTraceSourceAccessor(&IkeApplication::m_daemonTrace),
-                            "ns3::IkeApplication::DaemonTracedCallback");
+      TypeId("ns3::IkeApplication")
+        .SetParent<Application>()
+        .SetGroupName("Ikev2")
+        .AddConstructor<IkeApplication>()
+        .AddAttribute("Seed",
+                      "Engine DRBG seed; 0 derives it from the ns-3 seed, run number and node id.",
+                      UintegerValue(0),
+                      MakeUintegerAccessor(&IkeApplication::m_seed),
+                      MakeUintegerChecker<uint64_t>())
+        .AddAttribute("Scheme",
+                      "Recovery scheme: none, hint, initial-contact, trust, qcd, sir.",
+                      StringValue("none"),
+                      MakeStringAccessor(&IkeApplication::m_scheme),
+                      MakeStringChecker())
+        .AddAttribute("Profile",
+                      "Retransmission profile: strongswan, libreswan, iked, or custom (then "
+                      "RetransmitTimeout/Base/Tries/Limit apply).",
+                      StringValue("strongswan"),
+                      MakeStringAccessor(&IkeApplication::m_profile),
+                      MakeStringChecker())
+        .AddAttribute("RetransmitTimeout",
+                      "custom profile: first retransmission timeout.",
+                      TimeValue(Seconds(4)),
+                      MakeTimeAccessor(&IkeApplication::m_retransmitTimeout),
+                      MakeTimeChecker(Seconds(0)))
+        .AddAttribute("RetransmitBase",
+                      "custom profile: backoff base (timeout * base^n).",
+                      DoubleValue(1.8),
+                      MakeDoubleAccessor(&IkeApplication::m_retransmitBase),
+                      MakeDoubleChecker<double>(0))
+        .AddAttribute("RetransmitTries",
+                      "custom profile: retransmissions before the peer is declared dead.",
+                      UintegerValue(5),
+                      MakeUintegerAccessor(&IkeApplication::m_retransmitTries),
+                      MakeUintegerChecker<uint32_t>())
+        .AddAttribute("RetransmitLimit",
+                      "custom profile: cap on the total time from the first send (0: none).",
+                      TimeValue(Seconds(0)),
+                      MakeTimeAccessor(&IkeApplication::m_retransmitLimit),
+                      MakeTimeChecker(Seconds(0)))
+        .AddAttribute("LivenessInterval",
+                      "Liveness check when nothing protected arrived for this long (0 disables).",
+                      TimeValue(Seconds(30)),
+                      MakeTimeAccessor(&IkeApplication::m_livenessInterval),
+                      MakeTimeChecker(Seconds(0)))
+        .AddAttribute("LivenessAlways",
+                      "Check liveness even without outbound traffic.",
+                      BooleanValue(false),
+                      MakeBooleanAccessor(&IkeApplication::m_livenessAlways),
+                      MakeBooleanChecker())
+        .AddAttribute("IkeProposals",
+                      "IKE proposals, strongSwan syntax, comma-separated by preference.",
+                      StringValue("aes128gcm16-prfsha256-x25519"),
+                      MakeStringAccessor(&IkeApplication::m_ikeProposals),
+                      MakeStringChecker())
+        .AddAttribute("EspProposals",
+                      "ESP proposals, strongSwan syntax, comma-separated by preference.",
+                      StringValue("aes128gcm16"),
+                      MakeStringAccessor(&IkeApplication::m_espProposals),
+                      MakeStringChecker())
+        .AddAttribute("IkeLifetime",
+                      "IKE SA soft lifetime (rekey).",
+                      TimeValue(Hours(4)),
+                      MakeTimeAccessor(&IkeApplication::m_ikeLifetime),
+                      MakeTimeChecker(Seconds(0)))
+        .AddAttribute("ChildLifetime",
+                      "Child SA soft lifetime (rekey).",
+                      TimeValue(Hours(1)),
+                      MakeTimeAccessor(&IkeApplication::m_childLifetime),
+                      MakeTimeChecker(Seconds(0)))
+        .AddAttribute("RekeyJitter",
+                      "Random subtraction in [0, jitter] from soft lifetimes.",
+                      TimeValue(Seconds(0)),
+                      MakeTimeAccessor(&IkeApplication::m_rekeyJitter),
+                      MakeTimeChecker(Seconds(0)))
+        .AddAttribute("HardLifetimeMargin",
+                      "Hard lifetime = soft lifetime + this margin.",
+                      TimeValue(Minutes(5)),
+                      MakeTimeAccessor(&IkeApplication::m_hardLifetimeMargin),
+                      MakeTimeChecker(Seconds(0)))
+        .AddAttribute("Pfs",
+                      "Key exchange in Child SA rekeys.",
+                      BooleanValue(false),
+                      MakeBooleanAccessor(&IkeApplication::m_pfs),
+                      MakeBooleanChecker())
+        .AddAttribute("ForceUdpEncap",
+                      "NAT-T (UDP 4500, UDP-encapsulated ESP) even without a NAT.",
+                      BooleanValue(false),
+                      MakeBooleanAccessor(&IkeApplication::m_forceUdpEncap),
+                      MakeBooleanChecker())
+        .AddAttribute("NatTraversal",
+                      "Send NAT_DETECTION_* notifies.",
+                      BooleanValue(true),
+                      MakeBooleanAccessor(&IkeApplication::m_natTraversal),
+                      MakeBooleanChecker())
+        .AddAttribute("InvalidSpiRate",
+                      "INVALID_SPI / INVALID_IKE_SPI sent per second per peer address.",
+                      DoubleValue(10),
+                      MakeDoubleAccessor(&IkeApplication::m_invalidSpiRate),
+                      MakeDoubleChecker<double>(0))
+        .AddAttribute("HintCheckRate",
+                      "Liveness checks started by unprotected hints, per second per SA.",
+                      DoubleValue(1),
+                      MakeDoubleAccessor(&IkeApplication::m_hintCheckRate),
+                      MakeDoubleChecker<double>(0))
+        .AddAttribute("CookieThreshold",
+                      "Half-open IKE SAs before COOKIE is demanded.",
+                      UintegerValue(50),
+                      MakeUintegerAccessor(&IkeApplication::m_cookieThreshold),
+                      MakeUintegerChecker<uint32_t>())
+        .AddAttribute("ReplayWindow",
+                      "ESP anti-replay window.",
+                      UintegerValue(64),
+                      MakeUintegerAccessor(&IkeApplication::m_replayWindow),
+                      MakeUintegerChecker<uint32_t>())
+        .AddAttribute("SendInitialContact",
+                      "INITIAL_CONTACT in the first IKE_AUTH after start.",
+                      BooleanValue(true),
+                      MakeBooleanAccessor(&IkeApplication::m_sendInitialContact),
+                      MakeBooleanChecker())
+        .AddAttribute("QueueOnAcquire",
+                      "Hold one packet while an acquired SA comes up, else drop it.",
+                      BooleanValue(true),
+                      MakeBooleanAccessor(&IkeApplication::m_queueOnAcquire),
+                      MakeBooleanChecker())
+        .AddAttribute("ResponseCacheTime",
+                      "How long the last response is kept for retransmitted requests.",
+                      TimeValue(Minutes(5)),
+                      MakeTimeAccessor(&IkeApplication::m_responseCacheTime),
+                      MakeTimeChecker(Seconds(0)))
+        .AddAttribute("QcdMaker",
+                      "QCD: act as token maker.",
+                      BooleanValue(true),
+                      MakeBooleanAccessor(&IkeApplication::m_qcdMaker),
+                      MakeBooleanChecker())
+        .AddAttribute("QcdTaker",
+                      "QCD: act as token taker.",
+                      BooleanValue(true),
+                      MakeBooleanAccessor(&IkeApplication::m_qcdTaker),
+                      MakeBooleanChecker())
+        .AddAttribute("QcdTokenLength",
+                      "QCD: token length in octets (16..128).",
+                      UintegerValue(32),
+                      MakeUintegerAccessor(&IkeApplication::m_qcdTokenLength),
+                      MakeUintegerChecker<uint32_t>())
+        .AddAttribute("QcdHash",
+                      "QCD: HMAC hash (sha256, sha384, sha512).",
+                      StringValue("sha256"),
+                      MakeStringAccessor(&IkeApplication::m_qcdHash),
+                      MakeStringChecker())
+        .AddAttribute("QcdBindTakerAddress",
+                      "QCD: token binds the taker's address (RFC 6290 5.2).",
+                      BooleanValue(false),
+                      MakeBooleanAccessor(&IkeApplication::m_qcdBindTakerAddress),
+                      MakeBooleanChecker())
+        .AddAttribute("QcdChildSpiMap",
+                      "QCD: answer ESP for lost Child SAs with a token (RFC 6290 8.2).",
+                      BooleanValue(false),
+                      MakeBooleanAccessor(&IkeApplication::m_qcdChildSpiMap),
+                      MakeBooleanChecker())
+        .AddAttribute("QcdStoreDigest",
+                      "QCD: the taker stores the token's SHA-256.",
+                      BooleanValue(false),
+                      MakeBooleanAccessor(&IkeApplication::m_qcdStoreDigest),
+                      MakeBooleanChecker())
+        .AddAttribute("QcdReinitiateAtOnce",
+                      "QCD: re-initiate at once after a verified token, else on traffic.",
+                      BooleanValue(true),
+                      MakeBooleanAccessor(&IkeApplication::m_qcdReinitiateAtOnce),
+                      MakeBooleanChecker())
+        .AddAttribute("QcdVerificationRate",
+                      "QCD: token verifications per second per source address.",
+                      DoubleValue(10),
+                      MakeDoubleAccessor(&IkeApplication::m_qcdVerificationRate),
+                      MakeDoubleChecker<double>(0))
+        .AddAttribute("QcdTokenReplyRate",
+                      "QCD: token replies per second per source address.",
+                      DoubleValue(10),
+                      MakeDoubleAccessor(&IkeApplication::m_qcdTokenReplyRate),
+                      MakeDoubleChecker<double>(0))
+        .AddAttribute("QcdPostBootWindow",
+                      "QCD: tokens only this long after boot (0: always).",
+                      TimeValue(Seconds(0)),
+                      MakeTimeAccessor(&IkeApplication::m_qcdPostBootWindow),
+                      MakeTimeChecker(Seconds(0)))
+        .AddAttribute("QcdMaxPending",
+                      "QCD: pending verifications kept.",
+                      UintegerValue(1000),
+                      MakeUintegerAccessor(&IkeApplication::m_qcdMaxPending),
+                      MakeUintegerChecker<uint32_t>())
+        .AddAttribute("SirWaitBeforeRekey",
+                      "SIR: wait before re-creating (section 3.2.3).",
+                      BooleanValue(false),
+                      MakeBooleanAccessor(&IkeApplication::m_sirWaitBeforeRekey),
+                      MakeBooleanChecker())
+        .AddAttribute("SirWaitTime",
+                      "SIR: the wait (0: one measured RTT).",
+                      TimeValue(Seconds(0)),
+                      MakeTimeAccessor(&IkeApplication::m_sirWaitTime),
+                      MakeTimeChecker(Seconds(0)))
+        .AddAttribute("SirDampening",
+                      "SIR: dampening time.",
+                      TimeValue(Seconds(5)),
+                      MakeTimeAccessor(&IkeApplication::m_sirDampening),
+                      MakeTimeChecker(Seconds(0)))
+        .AddAttribute("SirQueryRate",
+                      "SIR: CHECK_SPI queries per second per peer.",
+                      DoubleValue(5),
+                      MakeDoubleAccessor(&IkeApplication::m_sirQueryRate),
+                      MakeDoubleChecker<double>(0))
+        .AddAttribute("SirAcceptRate",
+                      "SIR: unauthenticated messages accepted per second per peer.",
+                      DoubleValue(10),
+                      MakeDoubleAccessor(&IkeApplication::m_sirAcceptRate),
+                      MakeDoubleChecker<double>(0))
+        .AddAttribute("SirCookieLifetime",
+                      "SIR: cookie lifetime.",
+                      TimeValue(Seconds(60)),
+                      MakeTimeAccessor(&IkeApplication::m_sirCookieLifetime),
+                      MakeTimeChecker(Seconds(0)))
+        .AddAttribute("SirMandatoryInitiator",
+                      "SIR: section 3.5 variant.",
+                      BooleanValue(false),
+                      MakeBooleanAccessor(&IkeApplication::m_sirMandatoryInitiator),
+                      MakeBooleanChecker())
+        .AddTraceSource("EngineEvent",
+                        "Every event the engine reports (stamped when the CPU releases it).",
+                        MakeTraceSourceAccessor(&IkeApplication::m_eventTrace),
+                        "ns3::IkeApplication::EventTracedCallback")
+        .AddTraceSource("SaState",
+                        "IKE or Child SA established, installed, rekeyed or deleted.",
+                        MakeTraceSourceAccessor(&IkeApplication::m_saStateTrace),
+                        "ns3::IkeApplication::EventTracedCallback")
+        .AddTraceSource("NotifySent",
+                        "A notify payload sent (type, protected or not).",
+                        MakeTraceSourceAccessor(&IkeApplication::m_notifySentTrace),
+                        "ns3::IkeApplication::NotifyTracedCallback")
+        .AddTraceSource("NotifyReceived",
+                        "A notify payload received (type, protected or not).",
+                        MakeTraceSourceAccessor(&IkeApplication::m_notifyReceivedTrace),
+                        "ns3::IkeApplication::NotifyTracedCallback")
+        .AddTraceSource("LivenessCheck",
+                        "Liveness check sent, answered, or the peer declared dead.",
+                        MakeTraceSourceAccessor(&IkeApplication::m_livenessTrace),
+                        "ns3::IkeApplication::EventTracedCallback")
+        .AddTraceSource("RecoveryEvent",
+                        "A recovery-scheme event: state loss detected, INITIAL_CONTACT "
+                        "honoured, QCD token verified or rejected, SIR CHECK_SPI, peer dead.",
+                        MakeTraceSourceAccessor(&IkeApplication::m_recoveryTrace),
+                        "ns3::IkeApplication::EventTracedCallback")
+        .AddTraceSource("IkeTx",
+                        "An IKE message sent (UDP payload, protected by SK or not).",
+                        MakeTraceSourceAccessor(&IkeApplication::m_ikeTxTrace),
+                        "ns3::IkeApplication::DatagramTracedCallback")
+        .AddTraceSource("IkeRx",
+                        "An IKE message received by the running daemon.",
+                        MakeTraceSourceAccessor(&IkeApplication::m_ikeRxTrace),
+                        "ns3::IkeApplication::DatagramTracedCallback")
+        .AddTraceSource("EspTx",
+                        "An ESP packet sent (in IP or in UDP 4500).",
+                        MakeTraceSourceAccessor(&IkeApplication::m_espTxTrace),
+                        "ns3::IkeApplication::DatagramTracedCallback")
+        .AddTraceSource("EspRx",
+                        "An ESP packet received by the running daemon.",
+                        MakeTraceSourceAccessor(&IkeApplication::m_espRxTrace),
+                        "ns3::IkeApplication::DatagramTracedCallback")
+        .AddTraceSource("KeyLine",
+                        "A Wireshark key line (file name, line) for a new IKE or ESP SA.",
+                        MakeTraceSourceAccessor(&IkeApplication::m_keyLineTrace),
+                        "ns3::IkeApplication::KeyLineTracedCallback")
+        .AddTraceSource("Crypto",
+                        "Crypto operations of one engine call and the CPU time charged.",
+                        MakeTraceSourceAccessor(&IkeApplication::m_cryptoTrace),
+                        "ns3::IkeApplication::CryptoTracedCallback")
+        .AddTraceSource("Daemon",
+                        "The daemon started, restarted or crashed.",
+                        MakeTraceSourceAccessor(&IkeApplication::m_daemonTrace),
+                        "ns3::IkeApplication::DaemonTracedCallback");
     return tid;
 }
 
@@ -509,7 +509,7 @@ IkeApplication::CheckConfiguration() const
     return "";
 }
 
-template <typename F>
+template<typename F>
 void
 IkeApplication::Call(F&& call)
 {
@@ -604,33 +604,29 @@ IkeApplication::IsDaemonUp() const
 void
 IkeApplication::Initiate(const std::string& peer)
 {
-    Call([peer](ikev2::Endpoint& ep, ikev2::Time now, ikev2::Output& out) {
-        ep.Initiate(now, peer, out);
-    });
+    Call([peer](ikev2::Endpoint& ep, ikev2::Time now, ikev2::Output& out)
+         { ep.Initiate(now, peer, out); });
 }
 
 void
 IkeApplication::Terminate(const std::string& peer)
 {
-    Call([peer](ikev2::Endpoint& ep, ikev2::Time now, ikev2::Output& out) {
-        ep.Terminate(now, peer, out);
-    });
+    Call([peer](ikev2::Endpoint& ep, ikev2::Time now, ikev2::Output& out)
+         { ep.Terminate(now, peer, out); });
 }
 
 void
 IkeApplication::RekeyChild(const std::string& peer)
 {
-    Call([peer](ikev2::Endpoint& ep, ikev2::Time now, ikev2::Output& out) {
-        ep.RekeyChild(now, peer, out);
-    });
+    Call([peer](ikev2::Endpoint& ep, ikev2::Time now, ikev2::Output& out)
+         { ep.RekeyChild(now, peer, out); });
 }
 
 void
 IkeApplication::RekeyIke(const std::string& peer)
 {
-    Call([peer](ikev2::Endpoint& ep, ikev2::Time now, ikev2::Output& out) {
-        ep.RekeyIke(now, peer, out);
-    });
+    Call([peer](ikev2::Endpoint& ep, ikev2::Time now, ikev2::Output& out)
+         { ep.RekeyIke(now, peer, out); });
 }
 
 const ikev2::Endpoint*
@@ -756,9 +752,8 @@ IkeApplication::HandleRead(Ptr<Socket> socket)
         {
             m_espRxTrace(d, true);
         }
-        Call([&d](ikev2::Endpoint& ep, ikev2::Time now, ikev2::Output& out) {
-            ep.HandleDatagram(now, d, out);
-        });
+        Call([&d](ikev2::Endpoint& ep, ikev2::Time now, ikev2::Output& out)
+             { ep.HandleDatagram(now, d, out); });
     }
 }
 
@@ -770,9 +765,8 @@ IkeApplication::HandleEsp(const ikev2::Datagram& datagram)
         return;
     }
     m_espRxTrace(datagram, true);
-    Call([&datagram](ikev2::Endpoint& ep, ikev2::Time now, ikev2::Output& out) {
-        ep.HandleDatagram(now, datagram, out);
-    });
+    Call([&datagram](ikev2::Endpoint& ep, ikev2::Time now, ikev2::Output& out)
+         { ep.HandleDatagram(now, datagram, out); });
 }
 
 bool
@@ -788,9 +782,8 @@ IkeApplication::TunnelSend(Ptr<Packet> packet,
     // The IPv4 stack added the inner header before handing the packet to the tunnel device.
     ikev2::Bytes inner(packet->GetSize());
     packet->CopyData(inner.data(), packet->GetSize());
-    Call([&inner](ikev2::Endpoint& ep, ikev2::Time now, ikev2::Output& out) {
-        ep.SendInner(now, inner, out);
-    });
+    Call([&inner](ikev2::Endpoint& ep, ikev2::Time now, ikev2::Output& out)
+         { ep.SendInner(now, inner, out); });
     return true;
 }
 
@@ -798,9 +791,8 @@ void
 IkeApplication::HandleTimer()
 {
     m_timerDeadline = ikev2::kNever;
-    Call([](ikev2::Endpoint& ep, ikev2::Time now, ikev2::Output& out) {
-        ep.HandleTimer(now, out);
-    });
+    Call([](ikev2::Endpoint& ep, ikev2::Time now, ikev2::Output& out)
+         { ep.HandleTimer(now, out); });
 }
 
 void
@@ -852,11 +844,8 @@ IkeApplication::Release(const ikev2::Output& out)
             continue;
         }
         Ptr<Packet> packet = Create<Packet>(inner.data(), static_cast<uint32_t>(inner.size()));
-        m_tunnel->Receive(packet,
-                          0x0800,
-                          m_tunnel->GetAddress(),
-                          m_tunnel->GetAddress(),
-                          NetDevice::PACKET_HOST);
+        m_tunnel->Receive(
+          packet, 0x0800, m_tunnel->GetAddress(), m_tunnel->GetAddress(), NetDevice::PACKET_HOST);
     }
 }
 
@@ -898,38 +887,38 @@ IkeApplication::FireEvent(const ikev2::Event& engineEvent)
     m_eventTrace(event);
     switch (event.type)
     {
-    case EventType::IkeSaEstablished:
-    case EventType::IkeSaRekeyed:
-    case EventType::IkeSaDeleted:
-    case EventType::ChildSaInstalled:
-    case EventType::ChildSaRekeyed:
-    case EventType::ChildSaDeleted:
-        m_saStateTrace(event);
-        break;
-    case EventType::NotifySent:
-        m_notifySentTrace(event.notifyType, event.protectedMsg, event);
-        break;
-    case EventType::NotifyReceived:
-        m_notifyReceivedTrace(event.notifyType, event.protectedMsg, event);
-        break;
-    case EventType::LivenessCheckSent:
-    case EventType::LivenessCheckOk:
-        m_livenessTrace(event);
-        break;
-    case EventType::PeerDead:
-        m_livenessTrace(event);
-        m_recoveryTrace(event);
-        break;
-    case EventType::InitialContactHonoured:
-    case EventType::RecoveryDetected:
-    case EventType::TokenVerified:
-    case EventType::TokenRejected:
-    case EventType::CheckSpiQuery:
-    case EventType::CheckSpiAnswer:
-        m_recoveryTrace(event);
-        break;
-    default:
-        break;
+        case EventType::IkeSaEstablished:
+        case EventType::IkeSaRekeyed:
+        case EventType::IkeSaDeleted:
+        case EventType::ChildSaInstalled:
+        case EventType::ChildSaRekeyed:
+        case EventType::ChildSaDeleted:
+            m_saStateTrace(event);
+            break;
+        case EventType::NotifySent:
+            m_notifySentTrace(event.notifyType, event.protectedMsg, event);
+            break;
+        case EventType::NotifyReceived:
+            m_notifyReceivedTrace(event.notifyType, event.protectedMsg, event);
+            break;
+        case EventType::LivenessCheckSent:
+        case EventType::LivenessCheckOk:
+            m_livenessTrace(event);
+            break;
+        case EventType::PeerDead:
+            m_livenessTrace(event);
+            m_recoveryTrace(event);
+            break;
+        case EventType::InitialContactHonoured:
+        case EventType::RecoveryDetected:
+        case EventType::TokenVerified:
+        case EventType::TokenRejected:
+        case EventType::CheckSpiQuery:
+        case EventType::CheckSpiAnswer:
+            m_recoveryTrace(event);
+            break;
+        default:
+            break;
     }
 }
 

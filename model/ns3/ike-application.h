@@ -6,7 +6,6 @@
 
 #include "cpu-model.h"
 #include "endpoint.h"
-
 #include "ns3/application.h"
 #include "ns3/event-id.h"
 #include "ns3/ipv4-address.h"
@@ -113,7 +112,7 @@ class IkeApplication : public Application
     void HandleTimer();
 
     /// Runs one engine call, then charges its crypto on the CPU and releases its output.
-    template <typename F>
+    template<typename F>
     void Call(F&& call);
     void Release(const ikev2::Output& out);
     void Rearm();
@@ -122,55 +121,55 @@ class IkeApplication : public Application
     static bool IsProtectedIke(const ikev2::Datagram& datagram, bool& isIke);
 
     // Attributes: the engine's knobs (engine-config.h).
-    uint64_t m_seed{0};
-    std::string m_scheme{"none"};
-    std::string m_profile{"strongswan"};
-    Time m_retransmitTimeout{Seconds(4)};
-    double m_retransmitBase{1.8};
-    uint32_t m_retransmitTries{5};
-    Time m_retransmitLimit{Seconds(0)};
-    Time m_livenessInterval{Seconds(30)};
-    bool m_livenessAlways{false};
-    std::string m_ikeProposals{"aes128gcm16-prfsha256-x25519"};
-    std::string m_espProposals{"aes128gcm16"};
-    Time m_ikeLifetime{Hours(4)};
-    Time m_childLifetime{Hours(1)};
-    Time m_rekeyJitter{Seconds(0)};
-    Time m_hardLifetimeMargin{Minutes(5)};
-    bool m_pfs{false};
-    bool m_forceUdpEncap{false};
-    bool m_natTraversal{true};
-    double m_invalidSpiRate{10};
-    double m_hintCheckRate{1};
-    uint32_t m_cookieThreshold{50};
-    uint32_t m_replayWindow{64};
-    bool m_sendInitialContact{true};
-    bool m_queueOnAcquire{true};
-    Time m_responseCacheTime{Minutes(5)};
-    bool m_qcdMaker{true};
-    bool m_qcdTaker{true};
-    uint32_t m_qcdTokenLength{32};
-    std::string m_qcdHash{"sha256"};
-    bool m_qcdBindTakerAddress{false};
-    bool m_qcdChildSpiMap{false};
-    bool m_qcdStoreDigest{false};
-    bool m_qcdReinitiateAtOnce{true};
-    double m_qcdVerificationRate{10};
-    double m_qcdTokenReplyRate{10};
-    Time m_qcdPostBootWindow{Seconds(0)};
-    uint32_t m_qcdMaxPending{1000};
-    bool m_sirWaitBeforeRekey{false};
-    Time m_sirWaitTime{Seconds(0)};
-    Time m_sirDampening{Seconds(5)};
-    double m_sirQueryRate{5};
-    double m_sirAcceptRate{10};
-    Time m_sirCookieLifetime{Seconds(60)};
-    bool m_sirMandatoryInitiator{false};
+    uint64_t m_seed{ 0 };
+    std::string m_scheme{ "none" };
+    std::string m_profile{ "strongswan" };
+    Time m_retransmitTimeout{ Seconds(4) };
+    double m_retransmitBase{ 1.8 };
+    uint32_t m_retransmitTries{ 5 };
+    Time m_retransmitLimit{ Seconds(0) };
+    Time m_livenessInterval{ Seconds(30) };
+    bool m_livenessAlways{ false };
+    std::string m_ikeProposals{ "aes128gcm16-prfsha256-x25519" };
+    std::string m_espProposals{ "aes128gcm16" };
+    Time m_ikeLifetime{ Hours(4) };
+    Time m_childLifetime{ Hours(1) };
+    Time m_rekeyJitter{ Seconds(0) };
+    Time m_hardLifetimeMargin{ Minutes(5) };
+    bool m_pfs{ false };
+    bool m_forceUdpEncap{ false };
+    bool m_natTraversal{ true };
+    double m_invalidSpiRate{ 10 };
+    double m_hintCheckRate{ 1 };
+    uint32_t m_cookieThreshold{ 50 };
+    uint32_t m_replayWindow{ 64 };
+    bool m_sendInitialContact{ true };
+    bool m_queueOnAcquire{ true };
+    Time m_responseCacheTime{ Minutes(5) };
+    bool m_qcdMaker{ true };
+    bool m_qcdTaker{ true };
+    uint32_t m_qcdTokenLength{ 32 };
+    std::string m_qcdHash{ "sha256" };
+    bool m_qcdBindTakerAddress{ false };
+    bool m_qcdChildSpiMap{ false };
+    bool m_qcdStoreDigest{ false };
+    bool m_qcdReinitiateAtOnce{ true };
+    double m_qcdVerificationRate{ 10 };
+    double m_qcdTokenReplyRate{ 10 };
+    Time m_qcdPostBootWindow{ Seconds(0) };
+    uint32_t m_qcdMaxPending{ 1000 };
+    bool m_sirWaitBeforeRekey{ false };
+    Time m_sirWaitTime{ Seconds(0) };
+    Time m_sirDampening{ Seconds(5) };
+    double m_sirQueryRate{ 5 };
+    double m_sirAcceptRate{ 10 };
+    Time m_sirCookieLifetime{ Seconds(60) };
+    bool m_sirMandatoryInitiator{ false };
 
     std::vector<ikev2::PeerConfig> m_peers;
     ikev2::PersistentStore m_store;
     std::unique_ptr<ikev2::Endpoint> m_endpoint;
-    bool m_daemonUp{false};
+    bool m_daemonUp{ false };
     ikev2::CryptoCounts m_cryptoTotals;
 
     std::map<uint16_t, Ptr<Socket>> m_sockets;
@@ -178,7 +177,7 @@ class IkeApplication : public Application
     Ptr<EspL4Protocol> m_esp;
     Ptr<CpuModel> m_cpu;
     EventId m_timer;
-    ikev2::Time m_timerDeadline{ikev2::kNever};
+    ikev2::Time m_timerDeadline{ ikev2::kNever };
 
     TracedCallback<const ikev2::Event&> m_eventTrace;
     TracedCallback<const ikev2::Event&> m_saStateTrace;

@@ -1,7 +1,6 @@
 #include "ike-helper.h"
 
 #include "esp-l4-protocol.h"
-
 #include "ns3/boolean.h"
 #include "ns3/global-value.h"
 #include "ns3/ipv4-static-routing-helper.h"
@@ -85,7 +84,8 @@ IkeHelper::Install(Ptr<Node> node, Ipv4Address tunnelAddress)
     if (tunnelAddress == Ipv4Address::GetZero())
     {
         uint32_t id = node->GetId() + 1;
-        tunnelAddress = Ipv4Address((10u << 24) | (255u << 16) | ((id >> 8) & 0xff) << 8 | (id & 0xff));
+        tunnelAddress =
+          Ipv4Address((10u << 24) | (255u << 16) | ((id >> 8) & 0xff) << 8 | (id & 0xff));
     }
     ipv4->AddAddress(ifIndex, Ipv4InterfaceAddress(tunnelAddress, Ipv4Mask::GetOnes()));
     ipv4->SetUp(ifIndex);

@@ -5,7 +5,6 @@
 
 #include "crash-control.h"
 #include "ike-application.h"
-
 #include "ns3/ipv4-address.h"
 #include "ns3/node.h"
 #include "ns3/object-factory.h"
@@ -19,7 +18,7 @@ namespace ns3
 /// One tunnel-mode connection between two gateways' protected subnets.
 struct IkeConnection
 {
-    std::string name{"peer"};
+    std::string name{ "peer" };
     Ipv4Address local;  ///< our outer (WAN) address
     Ipv4Address remote; ///< the peer's outer address (0.0.0.0: responder only)
     std::string localId;
@@ -27,7 +26,7 @@ struct IkeConnection
     std::string psk;
     std::vector<std::string> localSubnets;  ///< "10.1.0.0/24"
     std::vector<std::string> remoteSubnets; ///< routed into the tunnel device
-    ikev2::StartAction startAction{ikev2::StartAction::Trap};
+    ikev2::StartAction startAction{ ikev2::StartAction::Trap };
 };
 
 /**

@@ -19,9 +19,9 @@ TypeId
 IkeStatsCollector::GetTypeId()
 {
     static TypeId tid = TypeId("ns3::IkeStatsCollector")
-                            .SetParent<Object>()
-                            .SetGroupName("Ikev2")
-                            .AddConstructor<IkeStatsCollector>();
+                          .SetParent<Object>()
+                          .SetGroupName("Ikev2")
+                          .AddConstructor<IkeStatsCollector>();
     return tid;
 }
 
@@ -29,42 +29,39 @@ void
 IkeStatsCollector::ConnectApplication(const std::string& nodeName, Ptr<IkeApplication> app)
 {
     app->TraceConnectWithoutContext(
-        "EngineEvent",
-        Callback<void, const ikev2::Event&>(
-            [this, nodeName](const ikev2::Event& e) { OnEvent(nodeName, e); }));
+      "EngineEvent",
+      Callback<void, const ikev2::Event&>([this, nodeName](const ikev2::Event& e)
+                                          { OnEvent(nodeName, e); }));
+    app->TraceConnectWithoutContext("IkeTx",
+                                    Callback<void, const ikev2::Datagram&, bool>(
+                                      [this, nodeName](const ikev2::Datagram& d, bool p)
+                                      { OnIke(nodeName, true, d, p); }));
+    app->TraceConnectWithoutContext("IkeRx",
+                                    Callback<void, const ikev2::Datagram&, bool>(
+                                      [this, nodeName](const ikev2::Datagram& d, bool p)
+                                      { OnIke(nodeName, false, d, p); }));
+    app->TraceConnectWithoutContext("KeyLine",
+                                    Callback<void, const std::string&, const std::string&>(
+                                      [this](const std::string& f, const std::string& l)
+                                      { OnKeyLine(f, l); }));
+    app->TraceConnectWithoutContext("Crypto",
+                                    Callback<void, const ikev2::CryptoCounts&, Time>(
+                                      [this, nodeName](const ikev2::CryptoCounts& c, Time cost)
+                                      { OnCrypto(nodeName, c, cost); }));
     app->TraceConnectWithoutContext(
-        "IkeTx",
-        Callback<void, const ikev2::Datagram&, bool>(
-            [this, nodeName](const ikev2::Datagram& d, bool p) { OnIke(nodeName, true, d, p); }));
-    app->TraceConnectWithoutContext(
-        "IkeRx",
-        Callback<void, const ikev2::Datagram&, bool>(
-            [this, nodeName](const ikev2::Datagram& d, bool p) { OnIke(nodeName, false, d, p); }));
-    app->TraceConnectWithoutContext(
-        "KeyLine",
-        Callback<void, const std::string&, const std::string&>(
-            [this](const std::string& f, const std::string& l) { OnKeyLine(f, l); }));
-    app->TraceConnectWithoutContext(
-        "Crypto",
-        Callback<void, const ikev2::CryptoCounts&, Time>(
-            [this, nodeName](const ikev2::CryptoCounts& c, Time cost) {
-                OnCrypto(nodeName, c, cost);
-            }));
-    app->TraceConnectWithoutContext(
-        "Daemon",
-        Callback<void, const std::string&>(
-            [this, nodeName](const std::string& s) { OnDaemon(nodeName, s); }));
+      "Daemon",
+      Callback<void, const std::string&>([this, nodeName](const std::string& s)
+                                         { OnDaemon(nodeName, s); }));
 }
 
 void
 IkeStatsCollector::ConnectCrashControl(const std::string& nodeName, Ptr<CrashControl> control)
 {
     control->TraceConnectWithoutContext(
-        "Crashed",
-        Callback<void, uint32_t>([this, nodeName](uint32_t) { OnNodeState(nodeName, "crash"); }));
+      "Crashed",
+      Callback<void, uint32_t>([this, nodeName](uint32_t) { OnNodeState(nodeName, "crash"); }));
     control->TraceConnectWithoutContext(
-        "Up",
-        Callback<void, uint32_t>([this, nodeName](uint32_t) { OnNodeState(nodeName, "up"); }));
+      "Up", Callback<void, uint32_t>([this, nodeName](uint32_t) { OnNodeState(nodeName, "up"); }));
 }
 
 void
@@ -91,20 +88,24 @@ IkeStatsCollector::AddRowAt(int64_t timeNs,
     row.node = node;
     row.event = event;
     row.detail = detail;
-    auto pos = std::upper_bound(m_rows.begin(),
-                                m_rows.end(),
-                                timeNs,
-                                [](int64_t t, const Row& r) { return t < r.timeNs; });
+    auto pos = std::upper_bound(
+      m_rows.begin(), m_rows.end(), timeNs, [](int64_t t, const Row& r) { return t < r.timeNs; });
     m_rows.insert(pos, row);
 }
 
 void
 IkeStatsCollector::OnEvent(const std::string& node, const ikev2::Event& e)
 {
+    const char* name = ikev2::EventTypeName(e.type);
+    if (m_countedOnly.count(name) != 0)
+    {
+        m_counted[node][name] += 1;
+        return;
+    }
     Row row;
     row.timeNs = e.time.count();
     row.node = node;
-    row.event = ikev2::EventTypeName(e.type);
+    row.event = name;
     row.peer = e.peer;
     row.spiI = e.spiI;
     row.spiR = e.spiR;
@@ -161,6 +162,18 @@ void
 IkeStatsCollector::OnDaemon(const std::string& node, const std::string& state)
 {
     AddRow(node, "daemon-" + state, "");
+}
+
+void
+IkeStatsCollector::SetCountedOnly(const std::set<std::string>& events)
+{
+    m_countedOnly = events;
+}
+
+const std::map<std::string, std::map<std::string, uint64_t>>&
+IkeStatsCollector::GetCountedOnly() const
+{
+    return m_counted;
 }
 
 const std::vector<IkeStatsCollector::Row>&
@@ -236,8 +249,8 @@ IkeStatsCollector::WriteEventsCsv(const std::string& path) const
                       r.childSpiOut,
                       static_cast<unsigned>(r.notify),
                       r.isProtected ? 1 : 0);
-        f << head << ',' << CsvField(r.node) << ',' << CsvField(r.event) << ','
-          << CsvField(r.peer) << ',' << spis << ',' << CsvField(r.detail) << '\n';
+        f << head << ',' << CsvField(r.node) << ',' << CsvField(r.event) << ',' << CsvField(r.peer)
+          << ',' << spis << ',' << CsvField(r.detail) << '\n';
     }
     return static_cast<bool>(f);
 }
@@ -251,7 +264,7 @@ IkeStatsCollector::WriteKeyFiles(const std::string& directory) const
     {
         return false;
     }
-    for (const char* file : {IkeApplication::kIkeKeyFile, IkeApplication::kEspKeyFile})
+    for (const char* file : { IkeApplication::kIkeKeyFile, IkeApplication::kEspKeyFile })
     {
         std::ofstream f(directory + "/" + file, std::ios::binary | std::ios::trunc);
         if (!f)

@@ -6,7 +6,6 @@
 
 #include "crash-control.h"
 #include "ike-application.h"
-
 #include "ns3/nstime.h"
 #include "ns3/object.h"
 
@@ -30,33 +29,33 @@ class IkeStatsCollector : public Object
     /// One events.csv row.
     struct Row
     {
-        int64_t timeNs{0};
+        int64_t timeNs{ 0 };
         std::string node;
         std::string event;
         std::string peer;
-        uint64_t spiI{0};
-        uint64_t spiR{0};
-        uint32_t childSpiIn{0};
-        uint32_t childSpiOut{0};
-        uint16_t notify{0};
-        bool isProtected{false};
+        uint64_t spiI{ 0 };
+        uint64_t spiR{ 0 };
+        uint32_t childSpiIn{ 0 };
+        uint32_t childSpiOut{ 0 };
+        uint16_t notify{ 0 };
+        bool isProtected{ false };
         std::string detail;
     };
 
     /// One IKE message sent or received by a daemon (UDP payload size).
     struct IkeRecord
     {
-        int64_t timeNs{0};
+        int64_t timeNs{ 0 };
         std::string node;
-        bool sent{true};
-        bool isProtected{false};
-        uint32_t bytes{0};
+        bool sent{ true };
+        bool isProtected{ false };
+        uint32_t bytes{ 0 };
     };
 
     /// Crypto charged by one engine call.
     struct CryptoRecord
     {
-        int64_t timeNs{0};
+        int64_t timeNs{ 0 };
         std::string node;
         ikev2::CryptoCounts counts;
         Time cost;
@@ -73,6 +72,12 @@ class IkeStatsCollector : public Object
                   const std::string& node,
                   const std::string& event,
                   const std::string& detail);
+
+    /// Events of these kinds are counted instead of kept as rows (per-packet audit events such
+    /// as esp-no-sa or inner-dropped, which would otherwise dominate events.csv).
+    void SetCountedOnly(const std::set<std::string>& events);
+    /// node -> event -> rows counted instead of kept.
+    const std::map<std::string, std::map<std::string, uint64_t>>& GetCountedOnly() const;
 
     const std::vector<Row>& GetRows() const;
     const std::vector<IkeRecord>& GetIkeRecords() const;
@@ -99,6 +104,8 @@ class IkeStatsCollector : public Object
     void OnDaemon(const std::string& node, const std::string& state);
 
     std::vector<Row> m_rows;
+    std::set<std::string> m_countedOnly;
+    std::map<std::string, std::map<std::string, uint64_t>> m_counted;
     std::vector<IkeRecord> m_ike;
     std::vector<CryptoRecord> m_crypto;
     std::map<std::string, std::vector<std::string>> m_keyLines;

@@ -58,24 +58,24 @@ TypeId
 FlowSource::GetTypeId()
 {
     static TypeId tid = TypeId("scenarios::FlowSource")
-                            .SetParent<Application>()
-                            .SetGroupName("Scenarios")
-                            .AddConstructor<FlowSource>()
-                            .AddAttribute("Rate",
-                                          "Datagrams per second.",
-                                          DoubleValue(20),
-                                          MakeDoubleAccessor(&FlowSource::m_rate),
-                                          MakeDoubleChecker<double>(1e-6))
-                            .AddAttribute("PacketSize",
-                                          "UDP payload octets (at least the 24-octet header).",
-                                          UintegerValue(200),
-                                          MakeUintegerAccessor(&FlowSource::m_size),
-                                          MakeUintegerChecker<uint32_t>(kFlowHeaderSize, 1300))
-                            .AddAttribute("FlowId",
-                                          "Identifier carried in every datagram.",
-                                          UintegerValue(0),
-                                          MakeUintegerAccessor(&FlowSource::m_flowId),
-                                          MakeUintegerChecker<uint32_t>());
+                          .SetParent<Application>()
+                          .SetGroupName("Scenarios")
+                          .AddConstructor<FlowSource>()
+                          .AddAttribute("Rate",
+                                        "Datagrams per second.",
+                                        DoubleValue(20),
+                                        MakeDoubleAccessor(&FlowSource::m_rate),
+                                        MakeDoubleChecker<double>(1e-6))
+                          .AddAttribute("PacketSize",
+                                        "UDP payload octets (at least the 24-octet header).",
+                                        UintegerValue(200),
+                                        MakeUintegerAccessor(&FlowSource::m_size),
+                                        MakeUintegerChecker<uint32_t>(kFlowHeaderSize, 1300))
+                          .AddAttribute("FlowId",
+                                        "Identifier carried in every datagram.",
+                                        UintegerValue(0),
+                                        MakeUintegerAccessor(&FlowSource::m_flowId),
+                                        MakeUintegerChecker<uint32_t>());
     return tid;
 }
 
@@ -138,23 +138,23 @@ TypeId
 FlowSink::GetTypeId()
 {
     static TypeId tid = TypeId("scenarios::FlowSink")
-                            .SetParent<Application>()
-                            .SetGroupName("Scenarios")
-                            .AddConstructor<FlowSink>()
-                            .AddAttribute("Port",
-                                          "UDP port to listen on.",
-                                          UintegerValue(9),
-                                          MakeUintegerAccessor(&FlowSink::m_port),
-                                          MakeUintegerChecker<uint16_t>())
-                            .AddAttribute("FlowId",
-                                          "Only datagrams of this flow are recorded.",
-                                          UintegerValue(0),
-                                          MakeUintegerAccessor(&FlowSink::m_flowId),
-                                          MakeUintegerChecker<uint32_t>())
-                            .AddTraceSource("Arrival",
-                                            "A datagram of the flow arrived.",
-                                            MakeTraceSourceAccessor(&FlowSink::m_arrivalTrace),
-                                            "scenarios::FlowSink::ArrivalTracedCallback");
+                          .SetParent<Application>()
+                          .SetGroupName("Scenarios")
+                          .AddConstructor<FlowSink>()
+                          .AddAttribute("Port",
+                                        "UDP port to listen on.",
+                                        UintegerValue(9),
+                                        MakeUintegerAccessor(&FlowSink::m_port),
+                                        MakeUintegerChecker<uint16_t>())
+                          .AddAttribute("FlowId",
+                                        "Only datagrams of this flow are recorded.",
+                                        UintegerValue(0),
+                                        MakeUintegerAccessor(&FlowSink::m_flowId),
+                                        MakeUintegerChecker<uint32_t>())
+                          .AddTraceSource("Arrival",
+                                          "A datagram of the flow arrived.",
+                                          MakeTraceSourceAccessor(&FlowSink::m_arrivalTrace),
+                                          "scenarios::FlowSink::ArrivalTracedCallback");
     return tid;
 }
 
@@ -204,9 +204,9 @@ FlowSink::HandleRead(Ptr<Socket> socket)
         {
             continue;
         }
-        Arrival a{GetUint(header + 8, 8),
-                  static_cast<int64_t>(GetUint(header + 16, 8)),
-                  Simulator::Now().GetNanoSeconds()};
+        Arrival a{ GetUint(header + 8, 8),
+                   static_cast<int64_t>(GetUint(header + 16, 8)),
+                   Simulator::Now().GetNanoSeconds() };
         m_arrivals.push_back(a);
         m_arrivalTrace(a.seq, NanoSeconds(a.sentNs));
     }

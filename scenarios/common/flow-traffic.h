@@ -37,10 +37,10 @@ class FlowSource : public ns3::Application
     void SendOne();
 
     ns3::Ipv4Address m_remote;
-    uint16_t m_port{9};
-    double m_rate{20};
-    uint32_t m_size{200};
-    uint32_t m_flowId{0};
+    uint16_t m_port{ 9 };
+    double m_rate{ 20 };
+    uint32_t m_size{ 200 };
+    uint32_t m_flowId{ 0 };
     ns3::Ptr<ns3::Socket> m_socket;
     ns3::EventId m_next;
     std::vector<int64_t> m_sendTimes;
@@ -70,8 +70,8 @@ class FlowSink : public ns3::Application
     void StopApplication() override;
     void HandleRead(ns3::Ptr<ns3::Socket> socket);
 
-    uint16_t m_port{9};
-    uint32_t m_flowId{0};
+    uint16_t m_port{ 9 };
+    uint32_t m_flowId{ 0 };
     ns3::Ptr<ns3::Socket> m_socket;
     std::vector<Arrival> m_arrivals;
     ns3::TracedCallback<uint64_t, ns3::Time> m_arrivalTrace;

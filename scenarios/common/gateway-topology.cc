@@ -64,7 +64,8 @@ BuildGatewayPair(const WanParams& p, int64_t stream)
 
     Ipv4AddressHelper addresses;
     addresses.SetBase("10.1.0.0", "255.255.255.0", "0.0.0.1");
-    Ipv4InterfaceContainer lanA = addresses.Assign(NetDeviceContainer(t.lanA.Get(1), t.lanA.Get(0)));
+    Ipv4InterfaceContainer lanA =
+      addresses.Assign(NetDeviceContainer(t.lanA.Get(1), t.lanA.Get(0)));
     addresses.SetBase("192.0.2.0", "255.255.255.0", "0.0.0.1");
     Ipv4InterfaceContainer wan = addresses.Assign(t.wan);
     addresses.SetBase("10.2.0.0", "255.255.255.0", "0.0.0.1");
@@ -77,9 +78,9 @@ BuildGatewayPair(const WanParams& p, int64_t stream)
     t.hostBAddress = lanB.GetAddress(1);
 
     staticRouting.GetStaticRouting(t.hostA->GetObject<Ipv4>())
-        ->SetDefaultRoute(t.aliceLanAddress, lanA.Get(1).second);
+      ->SetDefaultRoute(t.aliceLanAddress, lanA.Get(1).second);
     staticRouting.GetStaticRouting(t.hostB->GetObject<Ipv4>())
-        ->SetDefaultRoute(t.bobLanAddress, lanB.Get(1).second);
+      ->SetDefaultRoute(t.bobLanAddress, lanB.Get(1).second);
     return t;
 }
 

@@ -20,11 +20,11 @@ namespace scenarios
 
 struct WanParams
 {
-    double rttS{0.05};             ///< gateway-to-gateway round-trip propagation delay
-    std::string rate{"10Mbps"};    ///< WAN link rate
-    double loss{0};                ///< packet loss probability on each WAN direction
-    std::string lanRate{"1Gbps"};  ///< host-gateway links
-    double lanDelayS{0.0001};      ///< one way, host-gateway links
+    double rttS{ 0.05 };            ///< gateway-to-gateway round-trip propagation delay
+    std::string rate{ "10Mbps" };   ///< WAN link rate
+    double loss{ 0 };               ///< packet loss probability on each WAN direction
+    std::string lanRate{ "1Gbps" }; ///< host-gateway links
+    double lanDelayS{ 0.0001 };     ///< one way, host-gateway links
 };
 
 struct GatewayPair
@@ -36,14 +36,14 @@ struct GatewayPair
     ns3::NetDeviceContainer lanA; ///< hostA, alice
     ns3::NetDeviceContainer wan;  ///< alice, bob
     ns3::NetDeviceContainer lanB; ///< bob, hostB
-    ns3::Ipv4Address hostAAddress{"10.1.0.2"};
-    ns3::Ipv4Address aliceLanAddress{"10.1.0.1"};
-    ns3::Ipv4Address aliceWanAddress{"192.0.2.1"};
-    ns3::Ipv4Address bobWanAddress{"192.0.2.2"};
-    ns3::Ipv4Address bobLanAddress{"10.2.0.1"};
-    ns3::Ipv4Address hostBAddress{"10.2.0.2"};
-    std::string subnetA{"10.1.0.0/24"};
-    std::string subnetB{"10.2.0.0/24"};
+    ns3::Ipv4Address hostAAddress{ "10.1.0.2" };
+    ns3::Ipv4Address aliceLanAddress{ "10.1.0.1" };
+    ns3::Ipv4Address aliceWanAddress{ "192.0.2.1" };
+    ns3::Ipv4Address bobWanAddress{ "192.0.2.2" };
+    ns3::Ipv4Address bobLanAddress{ "10.2.0.1" };
+    ns3::Ipv4Address hostBAddress{ "10.2.0.2" };
+    std::string subnetA{ "10.1.0.0/24" };
+    std::string subnetB{ "10.2.0.0/24" };
     ns3::PointToPointHelper wanHelper;
 };
 

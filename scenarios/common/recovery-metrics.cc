@@ -114,17 +114,17 @@ ComputeTimes(const RecoveryInputs& in)
         {
             if (IsSaEvent(r.event))
             {
-                live.insert({r.spiI, r.spiR});
+                live.insert({ r.spiI, r.spiR });
             }
             else if (r.event == "ike-sa-deleted")
             {
-                live.erase({r.spiI, r.spiR});
+                live.erase({ r.spiI, r.spiR });
             }
             continue;
         }
         bool detects = r.event == "peer-dead" || r.event == "recovery-detected" ||
                        r.event == "initial-contact-honoured" ||
-                       (r.event == "ike-sa-deleted" && live.count({r.spiI, r.spiR}) != 0);
+                       (r.event == "ike-sa-deleted" && live.count({ r.spiI, r.spiR }) != 0);
         if (detects)
         {
             t.tDetect = r.timeNs;
@@ -167,7 +167,7 @@ ComputeRecoveryMetrics(const RecoveryInputs& in, const RecoveryTimes& t)
     {
         to = std::max(*t.tRestoredAb, *t.tRestoredBa);
     }
-    s["window_s"] = {static_cast<double>(from) / 1e9, static_cast<double>(to) / 1e9};
+    s["window_s"] = { static_cast<double>(from) / 1e9, static_cast<double>(to) / 1e9 };
 
     json msgs = json::object();
     json bytes = json::object();
@@ -245,6 +245,7 @@ ComputeRecoveryMetrics(const RecoveryInputs& in, const RecoveryTimes& t)
     s["cpu_window_s"] = cpuWindow;
     s["state_bytes_per_sa"] = stateBytes;
     s["persistent_bytes"] = persistent;
+    s["packet_events"] = in.collector->GetCountedOnly();
     return s;
 }
 

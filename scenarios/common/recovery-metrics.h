@@ -5,12 +5,10 @@
 #define SCENARIOS_RECOVERY_METRICS_H
 
 #include "flow-traffic.h"
-
 #include "ike-application.h"
 #include "ike-stats-collector.h"
 
 #include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,13 +34,13 @@ struct GatewayNode
 
 struct RecoveryInputs
 {
-    const ns3::IkeStatsCollector* collector{nullptr};
-    std::string failedNode{"bob"};    ///< the gateway that loses its state
-    std::string survivorNode{"alice"}; ///< its peer, whose detection is measured
-    MonitoredFlow ab;                 ///< the flow whose restoration defines recovery_s
+    const ns3::IkeStatsCollector* collector{ nullptr };
+    std::string failedNode{ "bob" };     ///< the gateway that loses its state
+    std::string survivorNode{ "alice" }; ///< its peer, whose detection is measured
+    MonitoredFlow ab;                    ///< the flow whose restoration defines recovery_s
     MonitoredFlow ba;
     std::vector<GatewayNode> gateways;
-    int64_t endNs{0}; ///< simulation end
+    int64_t endNs{ 0 }; ///< simulation end
 };
 
 /// The times and derived metrics of one run.

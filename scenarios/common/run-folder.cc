@@ -13,7 +13,7 @@ namespace scenarios
 {
 
 RunFolder::RunFolder(std::string directory)
-    : m_directory(std::move(directory))
+  : m_directory(std::move(directory))
 {
 }
 

@@ -5,7 +5,6 @@
 #define SCENARIOS_RUN_FOLDER_H
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 
 namespace scenarios

@@ -81,8 +81,8 @@ Join(const std::vector<std::string>& items)
 } // namespace
 
 ScenarioFlags::ScenarioFlags(std::string program, std::string usage)
-    : m_program(std::move(program)),
-      m_usage(std::move(usage))
+  : m_program(std::move(program))
+  , m_usage(std::move(usage))
 {
 }
 
@@ -171,11 +171,13 @@ ScenarioFlags::Parse(int argc, char** argv)
         Flag& flag = m_flags[name];
         cmd.AddValue(name,
                      flag.help,
-                     ns3::Callback<bool, std::string>([&flag](std::string value) {
-                         flag.raw = value;
-                         flag.set = true;
-                         return true;
-                     }),
+                     ns3::Callback<bool, std::string>(
+                       [&flag](std::string value)
+                       {
+                           flag.raw = value;
+                           flag.set = true;
+                           return true;
+                       }),
                      flag.defaultValue);
     }
     cmd.Parse(argc, argv);
@@ -189,79 +191,80 @@ void
 ScenarioFlags::Check(const std::string& name, Flag& f) const
 {
     const std::string& value = f.set ? f.raw : f.defaultValue;
-    auto bad = [&](const std::string& why) {
-        Fail("--" + name + "=" + value + ": " + why);
-    };
+    auto bad = [&](const std::string& why) { Fail("--" + name + "=" + value + ": " + why); };
     switch (f.kind)
     {
-    case Kind::String:
-        if (!f.allowed.empty())
-        {
-            bool ok = false;
-            for (const auto& a : f.allowed)
+        case Kind::String:
+            if (!f.allowed.empty())
             {
-                ok = ok || a == value;
+                bool ok = false;
+                for (const auto& a : f.allowed)
+                {
+                    ok = ok || a == value;
+                }
+                if (!ok)
+                {
+                    bad("expected one of " + Join(f.allowed));
+                }
             }
-            if (!ok)
+            f.s = value;
+            break;
+        case Kind::Double:
+            if (!ParseDouble(value, f.d))
             {
-                bad("expected one of " + Join(f.allowed));
+                bad("not a number");
             }
-        }
-        f.s = value;
-        break;
-    case Kind::Double:
-        if (!ParseDouble(value, f.d))
+            if (f.d < f.dmin || f.d > f.dmax)
+            {
+                bad("out of range [" + FormatDouble(f.dmin) + ", " + FormatDouble(f.dmax) + "]");
+            }
+            break;
+        case Kind::Uint:
+            if (!ParseUint(value, f.u))
+            {
+                bad("not a non-negative integer");
+            }
+            if (f.u < f.umin || f.u > f.umax)
+            {
+                bad("out of range [" + std::to_string(f.umin) + ", " + std::to_string(f.umax) +
+                    "]");
+            }
+            break;
+        case Kind::Bool:
+            if (!ParseBool(value, f.b))
+            {
+                bad("expected true or false");
+            }
+            break;
+        case Kind::DataRate:
         {
-            bad("not a number");
+            // DataRate's own parser aborts on garbage: check the shape first.
+            size_t digits = 0;
+            while (
+              digits < value.size() &&
+              (std::isdigit(static_cast<unsigned char>(value[digits])) || value[digits] == '.'))
+            {
+                ++digits;
+            }
+            static const std::vector<std::string> units = {
+                "bps",   "b/s",   "Bps",  "B/s",   "kbps",  "kb/s", "Kbps",  "Kb/s", "kBps",
+                "kB/s",  "KBps",  "KB/s", "Kib/s", "KiB/s", "Mbps", "Mb/s",  "MBps", "MB/s",
+                "Mib/s", "MiB/s", "Gbps", "Gb/s",  "GBps",  "GB/s", "Gib/s", "GiB/s"
+            };
+            bool unitOk = false;
+            for (const auto& u : units)
+            {
+                unitOk = unitOk || value.substr(digits) == u;
+            }
+            double number = 0;
+            if (digits == 0 || !unitOk || !ParseDouble(value.substr(0, digits), number) ||
+                number <= 0)
+            {
+                bad("expected a positive data rate such as 10Mbps");
+            }
+            f.s = value;
+            break;
         }
-        if (f.d < f.dmin || f.d > f.dmax)
-        {
-            bad("out of range [" + FormatDouble(f.dmin) + ", " + FormatDouble(f.dmax) + "]");
-        }
-        break;
-    case Kind::Uint:
-        if (!ParseUint(value, f.u))
-        {
-            bad("not a non-negative integer");
-        }
-        if (f.u < f.umin || f.u > f.umax)
-        {
-            bad("out of range [" + std::to_string(f.umin) + ", " + std::to_string(f.umax) + "]");
-        }
-        break;
-    case Kind::Bool:
-        if (!ParseBool(value, f.b))
-        {
-            bad("expected true or false");
-        }
-        break;
-    case Kind::DataRate: {
-        // DataRate's own parser aborts on garbage: check the shape first.
-        size_t digits = 0;
-        while (digits < value.size() &&
-               (std::isdigit(static_cast<unsigned char>(value[digits])) || value[digits] == '.'))
-        {
-            ++digits;
-        }
-        static const std::vector<std::string> units = {"bps", "b/s", "Bps", "B/s", "kbps", "kb/s",
-                                                       "Kbps", "Kb/s", "kBps", "kB/s", "KBps",
-                                                       "KB/s", "Kib/s", "KiB/s", "Mbps", "Mb/s",
-                                                       "MBps", "MB/s", "Mib/s", "MiB/s", "Gbps",
-                                                       "Gb/s", "GBps", "GB/s", "Gib/s", "GiB/s"};
-        bool unitOk = false;
-        for (const auto& u : units)
-        {
-            unitOk = unitOk || value.substr(digits) == u;
-        }
-        double number = 0;
-        if (digits == 0 || !unitOk || !ParseDouble(value.substr(0, digits), number) ||
-            number <= 0)
-        {
-            bad("expected a positive data rate such as 10Mbps");
-        }
-        f.s = value;
-        break;
-    }
     }
 }
 
@@ -343,19 +346,19 @@ ScenarioFlags::ToJson() const
         const Flag& f = m_flags.at(name);
         switch (f.kind)
         {
-        case Kind::String:
-        case Kind::DataRate:
-            j[name] = f.s;
-            break;
-        case Kind::Double:
-            j[name] = f.d;
-            break;
-        case Kind::Uint:
-            j[name] = f.u;
-            break;
-        case Kind::Bool:
-            j[name] = f.b;
-            break;
+            case Kind::String:
+            case Kind::DataRate:
+                j[name] = f.s;
+                break;
+            case Kind::Double:
+                j[name] = f.d;
+                break;
+            case Kind::Uint:
+                j[name] = f.u;
+                break;
+            case Kind::Bool:
+                j[name] = f.b;
+                break;
         }
     }
     return j;

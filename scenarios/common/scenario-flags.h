@@ -4,11 +4,10 @@
 #ifndef SCENARIOS_SCENARIO_FLAGS_H
 #define SCENARIOS_SCENARIO_FLAGS_H
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -67,21 +66,21 @@ class ScenarioFlags
     };
     struct Flag
     {
-        Kind kind{Kind::String};
+        Kind kind{ Kind::String };
         std::string help;
         std::string defaultValue;
         std::string raw;
-        bool set{false};
+        bool set{ false };
         std::vector<std::string> allowed;
-        double dmin{0};
-        double dmax{0};
-        uint64_t umin{0};
-        uint64_t umax{0};
+        double dmin{ 0 };
+        double dmax{ 0 };
+        uint64_t umin{ 0 };
+        uint64_t umax{ 0 };
         // Parsed values.
         std::string s;
-        double d{0};
-        uint64_t u{0};
-        bool b{false};
+        double d{ 0 };
+        uint64_t u{ 0 };
+        bool b{ false };
     };
     static Flag MakeFlag(Kind kind, const std::string& help, const std::string& defaultValue);
     void Add(const std::string& name, Flag flag);

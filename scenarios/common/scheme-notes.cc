@@ -6,12 +6,8 @@ namespace scenarios
 const std::vector<std::string>&
 SchemeNames()
 {
-    static const std::vector<std::string> names = {"none",
-                                                   "hint",
-                                                   "initial-contact",
-                                                   "trust",
-                                                   "qcd",
-                                                   "sir"};
+    static const std::vector<std::string> names = { "none",  "hint", "initial-contact",
+                                                    "trust", "qcd",  "sir" };
     return names;
 }
 

@@ -1,12 +1,11 @@
 #include "standard-flags.h"
 
-#include "scheme-notes.h"
-
 #include "ns3/boolean.h"
 #include "ns3/double.h"
 #include "ns3/nstime.h"
 #include "ns3/string.h"
 #include "ns3/uinteger.h"
+#include "scheme-notes.h"
 
 namespace scenarios
 {
@@ -16,10 +15,10 @@ using namespace ns3;
 namespace
 {
 
-const char* const kCustomKnobs[] = {"retransmitTimeout",
-                                    "retransmitBase",
-                                    "retransmitTries",
-                                    "retransmitLimit"};
+const char* const kCustomKnobs[] = { "retransmitTimeout",
+                                     "retransmitBase",
+                                     "retransmitTries",
+                                     "retransmitLimit" };
 
 ikev2::RetransmitProfile
 EffectiveProfile(const ScenarioFlags& flags)
@@ -46,12 +45,9 @@ AddIkeFlags(ScenarioFlags& flags)
                     "Retransmission profile (strongswan: 4 s x1.8, 5 tries = 165.1 s; "
                     "libreswan: 0.5 s doubling, 60 s; iked; custom: the retransmit* flags)",
                     "strongswan",
-                    {"strongswan", "libreswan", "iked", "custom"});
-    flags.AddDouble("retransmitTimeout",
-                    "custom profile: first retransmission timeout, s",
-                    4,
-                    0.001,
-                    3600);
+                    { "strongswan", "libreswan", "iked", "custom" });
+    flags.AddDouble(
+      "retransmitTimeout", "custom profile: first retransmission timeout, s", 4, 0.001, 3600);
     flags.AddDouble("retransmitBase", "custom profile: backoff base", 1.8, 1, 10);
     flags.AddUint("retransmitTries", "custom profile: retransmissions", 5, 0, 100);
     flags.AddDouble("retransmitLimit",
@@ -64,13 +60,13 @@ AddIkeFlags(ScenarioFlags& flags)
                     30,
                     0,
                     86400);
-    flags.AddString("ikeProposals", "IKE proposals (strongSwan syntax, comma-separated)",
+    flags.AddString("ikeProposals",
+                    "IKE proposals (strongSwan syntax, comma-separated)",
                     "aes128gcm16-prfsha256-x25519");
-    flags.AddString("espProposals", "ESP proposals (strongSwan syntax, comma-separated)",
-                    "aes128gcm16");
-    flags.AddBool("queueOnAcquire",
-                  "Hold one packet while an acquired SA comes up (else drop it)",
-                  true);
+    flags.AddString(
+      "espProposals", "ESP proposals (strongSwan syntax, comma-separated)", "aes128gcm16");
+    flags.AddBool(
+      "queueOnAcquire", "Hold one packet while an acquired SA comes up (else drop it)", true);
     flags.AddUint("cores", "CPU cores per gateway", 2, 1, 1024);
     flags.AddBool("cpu", "Charge crypto work as simulated CPU time", true);
 }
@@ -84,7 +80,8 @@ CheckIkeFlags(const ScenarioFlags& flags)
         {
             if (flags.IsSet(knob))
             {
-                flags.Fail(std::string("--") + knob + " applies only to --profile=custom (got --profile=" +
+                flags.Fail(std::string("--") + knob +
+                           " applies only to --profile=custom (got --profile=" +
                            flags.GetString("profile") + ")");
             }
         }
@@ -96,12 +93,14 @@ ApplyIkeFlags(const ScenarioFlags& flags, IkeHelper& helper)
 {
     helper.SetAttribute("Scheme", StringValue(flags.GetString("scheme")));
     helper.SetAttribute("Profile", StringValue(flags.GetString("profile")));
-    helper.SetAttribute("RetransmitTimeout", TimeValue(Seconds(flags.GetDouble("retransmitTimeout"))));
+    helper.SetAttribute("RetransmitTimeout",
+                        TimeValue(Seconds(flags.GetDouble("retransmitTimeout"))));
     helper.SetAttribute("RetransmitBase", DoubleValue(flags.GetDouble("retransmitBase")));
     helper.SetAttribute("RetransmitTries",
                         UintegerValue(static_cast<uint32_t>(flags.GetUint("retransmitTries"))));
     helper.SetAttribute("RetransmitLimit", TimeValue(Seconds(flags.GetDouble("retransmitLimit"))));
-    helper.SetAttribute("LivenessInterval", TimeValue(Seconds(flags.GetDouble("livenessInterval"))));
+    helper.SetAttribute("LivenessInterval",
+                        TimeValue(Seconds(flags.GetDouble("livenessInterval"))));
     helper.SetAttribute("IkeProposals", StringValue(flags.GetString("ikeProposals")));
     helper.SetAttribute("EspProposals", StringValue(flags.GetString("espProposals")));
     helper.SetAttribute("QueueOnAcquire", BooleanValue(flags.GetBool("queueOnAcquire")));
@@ -113,12 +112,12 @@ nlohmann::json
 ProfileJson(const ScenarioFlags& flags)
 {
     ikev2::RetransmitProfile p = EffectiveProfile(flags);
-    return {{"name", p.name},
-            {"timeout_s", ikev2::ToSeconds(p.timeout)},
-            {"base", p.base},
-            {"tries", p.tries},
-            {"limit_s", ikev2::ToSeconds(p.limit)},
-            {"give_up_after_s", ikev2::ToSeconds(p.GiveUpAfter())}};
+    return { { "name", p.name },
+             { "timeout_s", ikev2::ToSeconds(p.timeout) },
+             { "base", p.base },
+             { "tries", p.tries },
+             { "limit_s", ikev2::ToSeconds(p.limit) },
+             { "give_up_after_s", ikev2::ToSeconds(p.GiveUpAfter()) } };
 }
 
 void
@@ -146,7 +145,20 @@ AddRunFlags(ScenarioFlags& flags, const std::string& defaultOutDir, double defau
     flags.AddUint("RngRun", "Run number (seed of every random choice)", 1, 1, 1000000000);
     flags.AddString("outDir", "Run folder", defaultOutDir);
     flags.AddBool("pcap", "Write WAN pcaps and Wireshark key files", false);
+    flags.AddBool("packetEvents",
+                  "Write per-packet audit events (esp-no-sa, inner-dropped, rate-limited, "
+                  "esp-replay) to events.csv instead of only counting them",
+                  false);
     flags.AddBool("quick", "Short run for tests (smaller defaults for unset flags)", false);
+}
+
+void
+ConfigureCollector(const ScenarioFlags& flags, IkeStatsCollector& collector)
+{
+    if (!flags.GetBool("packetEvents"))
+    {
+        collector.SetCountedOnly({ "esp-no-sa", "inner-dropped", "rate-limited", "esp-replay" });
+    }
 }
 
 } // namespace scenarios

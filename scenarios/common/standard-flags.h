@@ -4,9 +4,9 @@
 #define SCENARIOS_STANDARD_FLAGS_H
 
 #include "gateway-topology.h"
-#include "scenario-flags.h"
-
 #include "ike-helper.h"
+#include "ike-stats-collector.h"
+#include "scenario-flags.h"
 
 #include <nlohmann/json.hpp>
 
@@ -27,8 +27,11 @@ nlohmann::json ProfileJson(const ScenarioFlags& flags);
 void AddWanFlags(ScenarioFlags& flags);
 WanParams WanFromFlags(const ScenarioFlags& flags);
 
-/// --simTime --RngRun --outDir --pcap --quick
+/// --simTime --RngRun --outDir --pcap --packetEvents --quick
 void AddRunFlags(ScenarioFlags& flags, const std::string& defaultOutDir, double defaultSimTime);
+/// Without --packetEvents, per-packet audit events (esp-no-sa, inner-dropped, rate-limited,
+/// esp-replay) are counted in summary.json's packet_events instead of written to events.csv.
+void ConfigureCollector(const ScenarioFlags& flags, ns3::IkeStatsCollector& collector);
 
 } // namespace scenarios
 

@@ -31,6 +31,7 @@ FLAGS = {
     "attacker": ("off-path", "Attacker kind: " + "|".join(ATTACKERS), str),
     "attackRate": ("0", "Forged packets per second", float),
     "failSeed": ("0", "Exit with status 3 for this RngRun (tests of failure handling)", int),
+    "unmodelled": ("", "Scheme to refuse as not yet built (tests of not-modelled runs)", str),
     "simTime": ("300", "Simulated time, s", float),
     "quick": ("false", "Quick mode", bool),
     "outDir": (None, "Output directory", str),
@@ -92,6 +93,11 @@ def main():
         sys.stderr.write("--outDir is required\n")
         return 1
     seed = p["RngRun"]
+    if p["unmodelled"] and p["scheme"] == p["unmodelled"]:
+        sys.stderr.write("%s: error: scheme %s cannot run with this engine: recovery scheme "
+                         "'%s' is not built into this engine yet\n"
+                         % (SCENARIO, p["scheme"], p["scheme"]))
+        return 2
     if p["failSeed"] and seed == p["failSeed"]:
         sys.stderr.write("fixture: asked to fail for RngRun=%d\n" % seed)
         return 3

@@ -24,8 +24,9 @@ class Report(unittest.TestCase):
         cls.case.setUp()
         case = cls.case
         build = case.make_build(("crash-reboot",))
-        files = [case.write_campaign(small_campaign(name="crash", schemes=("none", "qcd", "sir"),
-                                                    seeds=2)),
+        crash = small_campaign(name="crash", schemes=("none", "qcd", "sir"), seeds=2)
+        crash["params"]["unmodelled"] = "sir"  # the program refuses sir: not yet modelled
+        files = [case.write_campaign(crash),
                  case.write_campaign(dict(small_campaign(name="fo", scenario="failover"),
                                           role="failover")),
                  case.write_campaign(dict(small_campaign(name="storm", scenario="reboot-storm"),
@@ -33,10 +34,7 @@ class Report(unittest.TestCase):
         ready, absent = campaign.load_all(files, build)
         outcome = runner.run(ready, build, case.results, source_dir=case.make_source(),
                              stream=io.StringIO())
-        assert outcome.ok
-        # As if the program did not offer sir yet: its results must not appear.
-        ready[0].unsupported_schemes.append("sir")
-        ready[0].grid["scheme"] = ["none", "qcd"]
+        assert outcome.ok and len(outcome.not_modelled) == 2
         aggregate.write_all(ready, absent, case.results)
         cls.figures = plots.draw_all(case.results)
         cls.path = report.write(case.results)
@@ -87,6 +85,16 @@ class Report(unittest.TestCase):
         self.assertIn("![", self.text)
         self.assertIn("Figure reboot-storm skipped", self.text)
         self.assertIn("figures/recovery-cdf.svg", self.text)
+
+    def test_index(self):
+        index = {r["campaign"]: r for r in csvio.read(
+            os.path.join(self.results, "summary", "index.csv"))}
+        self.assertEqual(index["crash"]["status"], "ok")
+        self.assertEqual(index["crash"]["schemes_not_modelled"], "sir")
+        self.assertEqual((index["crash"]["runs_expected"], index["crash"]["runs_ok"]), ("6", "4"))
+        self.assertEqual(index["fo"]["status"], "not-yet-modelled")
+        rows = csvio.read(os.path.join(self.results, "summary", "crash.csv"))
+        self.assertNotIn("sir", {r["scheme"] for r in rows})
 
     def test_ipr_note_and_method(self):
         self.assertIn(report.IPR_NOTE, self.text)

@@ -80,6 +80,18 @@ class Runner(TempCase):
         outcome, _ = self.run_it(self.load(data))
         self.assertEqual((len(outcome.ran), outcome.skipped), (2, 2))
 
+    def test_not_modelled_is_not_a_failure(self):
+        data = small_campaign(schemes=("none", "sir"))
+        data["params"]["unmodelled"] = "sir"
+        outcome, log = self.run_it(self.load(data))
+        self.assertEqual((len(outcome.ran), len(outcome.failed), len(outcome.not_modelled)),
+                         (4, 0, 2))
+        self.assertEqual(log.count("not yet modelled"), 1, "announced once per scheme")
+        self.assertNotIn("reproduce:", log)
+        self.assertIn("not built into this engine yet", outcome.not_modelled[0]["error"])
+        outcome, _ = self.run_it(self.load(data))
+        self.assertEqual((len(outcome.ran), outcome.skipped), (0, 4))
+
     def test_dirty_tree_refused(self):
         with open(os.path.join(self.source, "model.txt"), "a") as handle:
             handle.write("local change\n")

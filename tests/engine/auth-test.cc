@@ -33,8 +33,8 @@ Hm(const Bytes& key, const Bytes& data)
 {
     uint8_t out[32];
     unsigned int len = 0;
-    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), data.data(), data.size(), out,
-         &len);
+    HMAC(
+      EVP_sha256(), key.data(), static_cast<int>(key.size()), data.data(), data.size(), out, &len);
     return Bytes(out, out + len);
 }
 
@@ -52,7 +52,7 @@ class AuthTest : public ::testing::Test
 
     static void TearDownTestSuite()
     {
-        for (PrivateKey* k : {s_rsa, s_rsaOther, s_ec, s_ecOther})
+        for (PrivateKey* k : { s_rsa, s_rsaOther, s_ec, s_ecOther })
         {
             delete k;
         }
@@ -114,8 +114,7 @@ TEST_F(AuthTest, RsaDigitalSignatureRoundTripAndFormat)
     ASSERT_TRUE(s_rsa->Sign(octets, auth));
     // RFC 7427: 15 | sha256WithRSAEncryption AlgorithmIdentifier | 256-octet signature.
     ASSERT_EQ(auth.size(), 1u + 15 + 256);
-    EXPECT_EQ(ToHex(Bytes(auth.begin(), auth.begin() + 16)),
-              "0f300d06092a864886f70d01010b0500");
+    EXPECT_EQ(ToHex(Bytes(auth.begin(), auth.begin() + 16)), "0f300d06092a864886f70d01010b0500");
     Bytes again;
     ASSERT_TRUE(s_rsa->Sign(octets, again));
     EXPECT_EQ(auth, again); // PKCS#1 v1.5 is deterministic
@@ -128,14 +127,14 @@ TEST_F(AuthTest, RsaDigitalSignatureRoundTripAndFormat)
     EXPECT_FALSE(pub->Verify(14, S("other octets"), auth));
     EXPECT_FALSE(pub->Verify(9, octets, auth));
     EXPECT_FALSE(pub->Verify(1, octets, auth));
-    for (size_t pos : {size_t{0}, size_t{5}, size_t{16}, auth.size() - 1})
+    for (size_t pos : { size_t{ 0 }, size_t{ 5 }, size_t{ 16 }, auth.size() - 1 })
     {
         Bytes bad = auth;
         bad[pos] ^= 0x01;
         EXPECT_FALSE(pub->Verify(14, octets, bad)) << pos;
     }
     EXPECT_FALSE(pub->Verify(14, octets, Bytes()));
-    EXPECT_FALSE(pub->Verify(14, octets, Bytes{0xff}));
+    EXPECT_FALSE(pub->Verify(14, octets, Bytes{ 0xff }));
     EXPECT_FALSE(pub->Verify(14, octets, Bytes(auth.begin(), auth.begin() + 16)));
 }
 
@@ -181,7 +180,7 @@ TEST_F(AuthTest, EcdsaRoundTripWrongKeyAndTamper)
     EXPECT_FALSE(pub->Verify(9, S("tampered"), auth));
     EXPECT_FALSE(pub->Verify(14, octets, auth));
     EXPECT_FALSE(pub->Verify(1, octets, auth));
-    for (size_t pos : {size_t{0}, size_t{31}, size_t{32}, size_t{63}})
+    for (size_t pos : { size_t{ 0 }, size_t{ 31 }, size_t{ 32 }, size_t{ 63 } })
     {
         Bytes bad = auth;
         bad[pos] ^= 0x40;
@@ -198,7 +197,7 @@ TEST_F(AuthTest, EcdsaRfc6979SampleVector)
 {
     // RFC 6979 A.2.5: P-256, SHA-256, message "sample".
     auto key = PrivateKey::EcdsaP256FromScalar(
-        H("c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721"));
+      H("c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721"));
     ASSERT_TRUE(key);
     Bytes sig;
     ASSERT_TRUE(key->Sign(S("sample"), sig));
@@ -242,7 +241,7 @@ TEST_F(AuthTest, EcdsaDigitalSignatureMethodWithDer)
 
 TEST_F(AuthTest, PemRoundTripAndRejections)
 {
-    for (const PrivateKey* k : {s_rsa, s_ec})
+    for (const PrivateKey* k : { s_rsa, s_ec })
     {
         auto back = PrivateKey::FromPem(k->ToPem());
         ASSERT_TRUE(back);

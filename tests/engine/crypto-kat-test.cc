@@ -4,7 +4,6 @@
 #include "crypto-meter.h"
 
 #include <gtest/gtest.h>
-
 #include <string>
 
 namespace ikev2
@@ -74,9 +73,9 @@ TEST(HmacKatTest, Rfc4231Case3And4)
     EXPECT_EQ(HmacHex("sha512", Bytes(20, 0xaa), Bytes(50, 0xdd)),
               "fa73b0089d56a284efb0f0756c890be9b1b5dbdd8ee81a3655f83e33b2279d39"
               "bf3e848279a722c806b485a47e67c807b946a337bee8942674278859e13292fb");
-    EXPECT_EQ(HmacHex("sha256", H("0102030405060708090a0b0c0d0e0f10111213141516171819"),
-                      Bytes(50, 0xcd)),
-              "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b");
+    EXPECT_EQ(
+      HmacHex("sha256", H("0102030405060708090a0b0c0d0e0f10111213141516171819"), Bytes(50, 0xcd)),
+      "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b");
 }
 
 TEST(HmacKatTest, Rfc4231Case6And7LargeKey)
@@ -141,44 +140,44 @@ const char* kTc4Pt = "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a
                      "1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39";
 
 const GcmCase kGcmCases[] = {
-    {"TC2",
-     "00000000000000000000000000000000",
-     "000000000000000000000000",
-     "00000000000000000000000000000000",
-     "",
-     "0388dace60b6a392f328c2b971b2fe78",
-     "ab6e47d42cec13bdf53a67b21257bddf"},
-    {"TC3",
-     "feffe9928665731c6d6a8f9467308308",
-     "cafebabefacedbaddecaf888",
-     kTc3Pt,
-     "",
-     "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e"
-     "21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091473f5985",
-     "4d5c2af327cd64a62cf35abd2ba6fab4"},
-    {"TC4",
-     "feffe9928665731c6d6a8f9467308308",
-     "cafebabefacedbaddecaf888",
-     kTc4Pt,
-     "feedfacedeadbeeffeedfacedeadbeefabaddad2",
-     "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e"
-     "21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091",
-     "5bc94fbc3221a5db94fae95ae7121a47"},
-    {"TC14",
-     "0000000000000000000000000000000000000000000000000000000000000000",
-     "000000000000000000000000",
-     "00000000000000000000000000000000",
-     "",
-     "cea7403d4d606b6e074ec5d3baf39d18",
-     "d0d1c8a799996bf0265b98b5d48ab919"},
-    {"TC15",
-     "feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308",
-     "cafebabefacedbaddecaf888",
-     kTc3Pt,
-     "",
-     "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa"
-     "8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662898015ad",
-     "b094dac5d93471bdec1a502270e3cc6c"},
+    { "TC2",
+      "00000000000000000000000000000000",
+      "000000000000000000000000",
+      "00000000000000000000000000000000",
+      "",
+      "0388dace60b6a392f328c2b971b2fe78",
+      "ab6e47d42cec13bdf53a67b21257bddf" },
+    { "TC3",
+      "feffe9928665731c6d6a8f9467308308",
+      "cafebabefacedbaddecaf888",
+      kTc3Pt,
+      "",
+      "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e"
+      "21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091473f5985",
+      "4d5c2af327cd64a62cf35abd2ba6fab4" },
+    { "TC4",
+      "feffe9928665731c6d6a8f9467308308",
+      "cafebabefacedbaddecaf888",
+      kTc4Pt,
+      "feedfacedeadbeeffeedfacedeadbeefabaddad2",
+      "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e"
+      "21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091",
+      "5bc94fbc3221a5db94fae95ae7121a47" },
+    { "TC14",
+      "0000000000000000000000000000000000000000000000000000000000000000",
+      "000000000000000000000000",
+      "00000000000000000000000000000000",
+      "",
+      "cea7403d4d606b6e074ec5d3baf39d18",
+      "d0d1c8a799996bf0265b98b5d48ab919" },
+    { "TC15",
+      "feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308",
+      "cafebabefacedbaddecaf888",
+      kTc3Pt,
+      "",
+      "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa"
+      "8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662898015ad",
+      "b094dac5d93471bdec1a502270e3cc6c" },
 };
 
 TEST(AesGcmKatTest, McGrewViegaVectorsSealAndOpen)
@@ -194,30 +193,30 @@ TEST(AesGcmKatTest, McGrewViegaVectorsSealAndOpen)
         ASSERT_TRUE(gcm.SetKey(key.data(), key.size()));
         Bytes ct(pt.size());
         uint8_t tag[16];
-        ASSERT_TRUE(gcm.Seal(iv.data(), aad.data(), aad.size(), pt.data(), pt.size(), ct.data(),
-                             tag));
+        ASSERT_TRUE(
+          gcm.Seal(iv.data(), aad.data(), aad.size(), pt.data(), pt.size(), ct.data(), tag));
         EXPECT_EQ(ToHex(ct), c.ct);
         EXPECT_EQ(ToHex(tag, 16), c.tag);
 
         Bytes back(ct.size());
-        ASSERT_TRUE(gcm.Open(iv.data(), aad.data(), aad.size(), ct.data(), ct.size(), tag, 16,
-                             back.data()));
+        ASSERT_TRUE(
+          gcm.Open(iv.data(), aad.data(), aad.size(), ct.data(), ct.size(), tag, 16, back.data()));
         EXPECT_EQ(back, pt);
 
         // Any flipped bit in ciphertext, tag or AAD fails the open.
         ct[0] ^= 0x01;
-        EXPECT_FALSE(gcm.Open(iv.data(), aad.data(), aad.size(), ct.data(), ct.size(), tag, 16,
-                              back.data()));
+        EXPECT_FALSE(
+          gcm.Open(iv.data(), aad.data(), aad.size(), ct.data(), ct.size(), tag, 16, back.data()));
         ct[0] ^= 0x01;
         tag[15] ^= 0x80;
-        EXPECT_FALSE(gcm.Open(iv.data(), aad.data(), aad.size(), ct.data(), ct.size(), tag, 16,
-                              back.data()));
+        EXPECT_FALSE(
+          gcm.Open(iv.data(), aad.data(), aad.size(), ct.data(), ct.size(), tag, 16, back.data()));
         tag[15] ^= 0x80;
         if (!aad.empty())
         {
             aad[3] ^= 0x10;
-            EXPECT_FALSE(gcm.Open(iv.data(), aad.data(), aad.size(), ct.data(), ct.size(), tag,
-                                  16, back.data()));
+            EXPECT_FALSE(gcm.Open(
+              iv.data(), aad.data(), aad.size(), ct.data(), ct.size(), tag, 16, back.data()));
         }
     }
 }
@@ -233,10 +232,10 @@ TEST(AesGcmKatTest, InPlaceSealMatches)
     ASSERT_TRUE(gcm.SetKey(key.data(), key.size()));
     uint8_t tag[16];
     ASSERT_TRUE(
-        gcm.Seal(iv.data(), aad.data(), aad.size(), buf.data(), buf.size(), buf.data(), tag));
+      gcm.Seal(iv.data(), aad.data(), aad.size(), buf.data(), buf.size(), buf.data(), tag));
     EXPECT_EQ(ToHex(buf), c.ct);
-    ASSERT_TRUE(gcm.Open(iv.data(), aad.data(), aad.size(), buf.data(), buf.size(), tag, 16,
-                         buf.data()));
+    ASSERT_TRUE(
+      gcm.Open(iv.data(), aad.data(), aad.size(), buf.data(), buf.size(), tag, 16, buf.data()));
     EXPECT_EQ(ToHex(buf), c.pt);
 }
 
@@ -281,14 +280,14 @@ TEST(AesCbcKatTest, Rfc3602Cases1And2)
         Bytes pt;
         const char* ct;
     } cases[] = {
-        {"06a9214036b8a15b512e03d534120006",
-         "3dafba429d9eb430b422da802c9fac41",
-         S("Single block msg"),
-         "e353779c1079aeb82708942dbe77181a"},
-        {"c286696d887c9aa0611bbb3e2025a45a",
-         "562e17996d093d28ddb3ba695a2e6f58",
-         H("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"),
-         "d296cd94c2cccf8a3a863028b5e1dc0a7586602d253cfff91b8266bea6d61ab1"},
+        { "06a9214036b8a15b512e03d534120006",
+          "3dafba429d9eb430b422da802c9fac41",
+          S("Single block msg"),
+          "e353779c1079aeb82708942dbe77181a" },
+        { "c286696d887c9aa0611bbb3e2025a45a",
+          "562e17996d093d28ddb3ba695a2e6f58",
+          H("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"),
+          "d296cd94c2cccf8a3a863028b5e1dc0a7586602d253cfff91b8266bea6d61ab1" },
     };
     for (auto& c : cases)
     {

@@ -35,7 +35,7 @@ TEST(CryptoSuiteTest, ParsesSingleIkeProposals)
 {
     auto gcm = IkeSuiteFromProposal(Ike("aes128gcm16-prfsha256-x25519"));
     ASSERT_TRUE(gcm);
-    EXPECT_EQ(*gcm, (IkeSuite{kEncrAesGcm16, 128, 0, kPrfHmacSha256, kDhCurve25519}));
+    EXPECT_EQ(*gcm, (IkeSuite{ kEncrAesGcm16, 128, 0, kPrfHmacSha256, kDhCurve25519 }));
     EXPECT_TRUE(gcm->IsAead());
     EXPECT_EQ(gcm->EncrKeyBytes(), 20u);
     EXPECT_EQ(gcm->IntegKeyBytes(), 0u);
@@ -43,13 +43,13 @@ TEST(CryptoSuiteTest, ParsesSingleIkeProposals)
 
     auto gcm256 = IkeSuiteFromProposal(Ike("aes256gcm16-prfsha384-ecp256"));
     ASSERT_TRUE(gcm256);
-    EXPECT_EQ(*gcm256, (IkeSuite{kEncrAesGcm16, 256, 0, kPrfHmacSha384, kDhEcp256}));
+    EXPECT_EQ(*gcm256, (IkeSuite{ kEncrAesGcm16, 256, 0, kPrfHmacSha384, kDhEcp256 }));
     EXPECT_EQ(gcm256->EncrKeyBytes(), 36u);
 
     auto cbc = IkeSuiteFromProposal(Ike("aes128-sha256-modp2048"));
     ASSERT_TRUE(cbc);
     EXPECT_EQ(*cbc,
-              (IkeSuite{kEncrAesCbc, 128, kIntegHmacSha256_128, kPrfHmacSha256, kDhModp2048}));
+              (IkeSuite{ kEncrAesCbc, 128, kIntegHmacSha256_128, kPrfHmacSha256, kDhModp2048 }));
     EXPECT_FALSE(cbc->IsAead());
     EXPECT_EQ(cbc->EncrKeyBytes(), 16u);
     EXPECT_EQ(cbc->IntegKeyBytes(), 32u);
@@ -57,16 +57,20 @@ TEST(CryptoSuiteTest, ParsesSingleIkeProposals)
 
 TEST(CryptoSuiteTest, ToStringParsesBack)
 {
-    for (const char* s : {"aes128gcm16-prfsha256-x25519", "aes256gcm16-prfsha512-modp2048",
-                          "aes256-sha256-prfsha384-ecp256"})
+    for (const char* s : { "aes128gcm16-prfsha256-x25519",
+                           "aes256gcm16-prfsha512-modp2048",
+                           "aes256-sha256-prfsha384-ecp256" })
     {
         auto suite = IkeSuiteFromProposal(Ike(s));
         ASSERT_TRUE(suite) << s;
         EXPECT_EQ(suite->ToString(), s);
         EXPECT_EQ(IkeSuiteFromProposal(Ike(suite->ToString())), suite);
     }
-    for (const char* s : {"aes128gcm16", "aes256gcm16-esn", "aes128-sha256",
-                          "aes128gcm16-x25519", "aes256-sha256-ecp256-esn"})
+    for (const char* s : { "aes128gcm16",
+                           "aes256gcm16-esn",
+                           "aes128-sha256",
+                           "aes128gcm16-x25519",
+                           "aes256-sha256-ecp256-esn" })
     {
         auto suite = EspSuiteFromProposal(Esp(s));
         ASSERT_TRUE(suite) << s;
@@ -123,16 +127,26 @@ TEST(CryptoSuiteTest, RejectsBadProposalStrings)
 {
     Proposal p;
     std::string error;
-    for (const char* bad : {"", "aes128gcm16", "aes128gcm16-x25519", "aes128-prfsha256-x25519",
-                            "aes128-aes128gcm16-sha256-prfsha256-x25519", "aes192-sha256-x25519",
-                            "aes128gcm16-sha256-prfsha256-x25519", "aes128gcm16--x25519",
-                            "aes128gcm16-prfsha256-x25519-esn", "3des-sha1-modp1024"})
+    for (const char* bad : { "",
+                             "aes128gcm16",
+                             "aes128gcm16-x25519",
+                             "aes128-prfsha256-x25519",
+                             "aes128-aes128gcm16-sha256-prfsha256-x25519",
+                             "aes192-sha256-x25519",
+                             "aes128gcm16-sha256-prfsha256-x25519",
+                             "aes128gcm16--x25519",
+                             "aes128gcm16-prfsha256-x25519-esn",
+                             "3des-sha1-modp1024" })
     {
         EXPECT_FALSE(ParseIkeProposal(bad, p, error)) << bad;
         EXPECT_FALSE(error.empty()) << bad;
     }
-    for (const char* bad : {"", "aes128", "aes128gcm16-sha256", "aes128gcm16-prfsha256",
-                            "sha256", "aes128gcm16-bogus"})
+    for (const char* bad : { "",
+                             "aes128",
+                             "aes128gcm16-sha256",
+                             "aes128gcm16-prfsha256",
+                             "sha256",
+                             "aes128gcm16-bogus" })
     {
         error.clear();
         EXPECT_FALSE(ParseEspProposal(bad, p, error)) << bad;
@@ -142,17 +156,19 @@ TEST(CryptoSuiteTest, RejectsBadProposalStrings)
 
 TEST(CryptoSuiteTest, SelectIkeFirstOfferedAcceptableProposal)
 {
-    std::vector<Proposal> ours = {Ike("aes256gcm16-prfsha256-ecp256"),
-                                  Ike("aes128gcm16-prfsha256-x25519-modp2048")};
-    std::vector<Proposal> offered = {Ike("aes128-sha256-x25519", 1),
-                                     Ike("aes128gcm16-aes256gcm16-prfsha512-prfsha256-modp2048-x25519", 2),
-                                     Ike("aes256gcm16-prfsha256-ecp256", 3)};
+    std::vector<Proposal> ours = { Ike("aes256gcm16-prfsha256-ecp256"),
+                                   Ike("aes128gcm16-prfsha256-x25519-modp2048") };
+    std::vector<Proposal> offered = {
+        Ike("aes128-sha256-x25519", 1),
+        Ike("aes128gcm16-aes256gcm16-prfsha512-prfsha256-modp2048-x25519", 2),
+        Ike("aes256gcm16-prfsha256-ecp256", 3)
+    };
     uint8_t chosen = 0;
     auto s = SelectIkeSuite(offered, ours, chosen);
     ASSERT_TRUE(s);
     EXPECT_EQ(chosen, 2);
     // Within the proposal, the first offered transform of each type that we accept.
-    EXPECT_EQ(*s, (IkeSuite{kEncrAesGcm16, 128, 0, kPrfHmacSha256, kDhModp2048}));
+    EXPECT_EQ(*s, (IkeSuite{ kEncrAesGcm16, 128, 0, kPrfHmacSha256, kDhModp2048 }));
     // The reply proposal carries the offered number and allows the suite.
     Proposal reply = ToProposal(*s, chosen, Bytes());
     EXPECT_EQ(reply.number, 2);
@@ -163,12 +179,12 @@ TEST(CryptoSuiteTest, SelectIkeFirstOfferedAcceptableProposal)
 
 TEST(CryptoSuiteTest, SelectIkeNoMatch)
 {
-    std::vector<Proposal> ours = {Ike("aes128gcm16-prfsha256-x25519")};
+    std::vector<Proposal> ours = { Ike("aes128gcm16-prfsha256-x25519") };
     uint8_t chosen = 0;
-    EXPECT_FALSE(SelectIkeSuite({Ike("aes256gcm16-prfsha256-x25519")}, ours, chosen));
-    EXPECT_FALSE(SelectIkeSuite({Ike("aes128gcm16-prfsha384-x25519")}, ours, chosen));
-    EXPECT_FALSE(SelectIkeSuite({Ike("aes128gcm16-prfsha256-ecp256")}, ours, chosen));
-    EXPECT_FALSE(SelectIkeSuite({Esp("aes128gcm16")}, ours, chosen));
+    EXPECT_FALSE(SelectIkeSuite({ Ike("aes256gcm16-prfsha256-x25519") }, ours, chosen));
+    EXPECT_FALSE(SelectIkeSuite({ Ike("aes128gcm16-prfsha384-x25519") }, ours, chosen));
+    EXPECT_FALSE(SelectIkeSuite({ Ike("aes128gcm16-prfsha256-ecp256") }, ours, chosen));
+    EXPECT_FALSE(SelectIkeSuite({ Esp("aes128gcm16") }, ours, chosen));
     EXPECT_FALSE(SelectIkeSuite({}, ours, chosen));
     // An offered proposal with an unknown transform type is skipped.
     Proposal odd = Ike("aes128gcm16-prfsha256-x25519");
@@ -176,30 +192,30 @@ TEST(CryptoSuiteTest, SelectIkeNoMatch)
     t.type = 9;
     t.id = 1;
     odd.transforms.push_back(t);
-    EXPECT_FALSE(SelectIkeSuite({odd}, ours, chosen));
+    EXPECT_FALSE(SelectIkeSuite({ odd }, ours, chosen));
     // A key length we do not use is not a match either.
     Proposal k192 = Ike("aes128gcm16-prfsha256-x25519");
     k192.transforms[0].attributes[0].tvValue = 192;
-    EXPECT_FALSE(SelectIkeSuite({k192}, ours, chosen));
+    EXPECT_FALSE(SelectIkeSuite({ k192 }, ours, chosen));
 }
 
 TEST(CryptoSuiteTest, SelectEspWithPfsAndEsn)
 {
-    std::vector<Proposal> ours = {Esp("aes128gcm16-x25519-esn-noesn")};
+    std::vector<Proposal> ours = { Esp("aes128gcm16-x25519-esn-noesn") };
     uint8_t chosen = 0;
-    auto s = SelectEspSuite({Esp("aes256gcm16", 1), Esp("aes128gcm16-x25519-esn", 2)}, ours,
-                            chosen);
+    auto s =
+      SelectEspSuite({ Esp("aes256gcm16", 1), Esp("aes128gcm16-x25519-esn", 2) }, ours, chosen);
     ASSERT_TRUE(s);
     EXPECT_EQ(chosen, 2);
-    EXPECT_EQ(*s, (EspSuite{kEncrAesGcm16, 128, 0, kDhCurve25519, true}));
-    Proposal reply = ToProposal(*s, chosen, Bytes{1, 2, 3, 4});
-    EXPECT_EQ(reply.spi, (Bytes{1, 2, 3, 4}));
+    EXPECT_EQ(*s, (EspSuite{ kEncrAesGcm16, 128, 0, kDhCurve25519, true }));
+    Proposal reply = ToProposal(*s, chosen, Bytes{ 1, 2, 3, 4 });
+    EXPECT_EQ(reply.spi, (Bytes{ 1, 2, 3, 4 }));
     EXPECT_EQ(EspSuiteFromProposal(reply), s);
 
     // Without PFS on our side a PFS-only offer does not match, a no-PFS offer does.
-    std::vector<Proposal> noPfs = {Esp("aes128gcm16")};
-    EXPECT_FALSE(SelectEspSuite({Esp("aes128gcm16-x25519")}, noPfs, chosen));
-    auto plain = SelectEspSuite({Esp("aes128gcm16")}, noPfs, chosen);
+    std::vector<Proposal> noPfs = { Esp("aes128gcm16") };
+    EXPECT_FALSE(SelectEspSuite({ Esp("aes128gcm16-x25519") }, noPfs, chosen));
+    auto plain = SelectEspSuite({ Esp("aes128gcm16") }, noPfs, chosen);
     ASSERT_TRUE(plain);
     EXPECT_EQ(plain->dh, 0);
     EXPECT_FALSE(plain->esn);
@@ -208,8 +224,8 @@ TEST(CryptoSuiteTest, SelectEspWithPfsAndEsn)
     // An offer without an ESN transform counts as "no ESN".
     Proposal noEsn = Esp("aes128gcm16");
     noEsn.transforms.pop_back();
-    EXPECT_TRUE(SelectEspSuite({noEsn}, noPfs, chosen));
-    EXPECT_FALSE(SelectEspSuite({Esp("aes128gcm16-esn")}, noPfs, chosen));
+    EXPECT_TRUE(SelectEspSuite({ noEsn }, noPfs, chosen));
+    EXPECT_FALSE(SelectEspSuite({ Esp("aes128gcm16-esn") }, noPfs, chosen));
 }
 
 TEST(CryptoSuiteTest, SuiteFromProposalRejectsInvalidSingles)

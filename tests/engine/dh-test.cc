@@ -31,12 +31,12 @@ TEST(DhTest, X25519Rfc7748Section52Vectors)
         const char* u;
         const char* out;
     } cases[] = {
-        {"a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4",
-         "e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c",
-         "c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552"},
-        {"4b66e9d4d1b4673c5ad22691957d6af5c11b6421e0ea01d42ca4169e7918ba0d",
-         "e5210f12786811d3f4b7959d0538ae2c31dbe7106fc03c3efc4cd549c715a493",
-         "95cbde9476e8907d7aade45cb4b873f88b595a68799fa152e6f8f7647aac7957"},
+        { "a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4",
+          "e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c",
+          "c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552" },
+        { "4b66e9d4d1b4673c5ad22691957d6af5c11b6421e0ea01d42ca4169e7918ba0d",
+          "e5210f12786811d3f4b7959d0538ae2c31dbe7106fc03c3efc4cd549c715a493",
+          "95cbde9476e8907d7aade45cb4b873f88b595a68799fa152e6f8f7647aac7957" },
     };
     for (auto& c : cases)
     {
@@ -50,12 +50,12 @@ TEST(DhTest, X25519Rfc7748Section52Vectors)
 
 TEST(DhTest, X25519Rfc7748Section61AliceAndBob)
 {
-    auto alice = DhKeyPair::FromPrivate(
-        transform::kDhCurve25519,
-        H("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"));
-    auto bob = DhKeyPair::FromPrivate(
-        transform::kDhCurve25519,
-        H("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb"));
+    auto alice =
+      DhKeyPair::FromPrivate(transform::kDhCurve25519,
+                             H("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"));
+    auto bob =
+      DhKeyPair::FromPrivate(transform::kDhCurve25519,
+                             H("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb"));
     ASSERT_TRUE(alice && bob);
     EXPECT_EQ(ToHex(alice->PublicValue()),
               "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
@@ -89,9 +89,9 @@ TEST(DhTest, X25519RejectsLowOrderAndWrongLength)
 TEST(DhTest, Ecp256Rfc5903Section81)
 {
     auto i = DhKeyPair::FromPrivate(
-        transform::kDhEcp256, H("c88f01f510d9ac3f70a292daa2316de544e9aab8afe84049c62a9c57862d1433"));
+      transform::kDhEcp256, H("c88f01f510d9ac3f70a292daa2316de544e9aab8afe84049c62a9c57862d1433"));
     auto r = DhKeyPair::FromPrivate(
-        transform::kDhEcp256, H("c6ef9c5d78ae012a011164acb397ce2088685d8f06bf9be0b283ab46476bee53"));
+      transform::kDhEcp256, H("c6ef9c5d78ae012a011164acb397ce2088685d8f06bf9be0b283ab46476bee53"));
     ASSERT_TRUE(i && r);
     // RFC 5903 KE payload data: x | y, no point-format octet.
     EXPECT_EQ(ToHex(i->PublicValue()),
@@ -127,11 +127,11 @@ TEST(DhTest, Ecp256AgreementAndInvalidPeerValues)
     EXPECT_FALSE(a->Derive(offCurve).has_value());
     EXPECT_FALSE(a->Derive(Bytes(64, 0)).has_value());
     EXPECT_FALSE(a->Derive(Bytes(64, 0xff)).has_value());
-    Bytes withPrefix{0x04};
+    Bytes withPrefix{ 0x04 };
     withPrefix.insert(withPrefix.end(), b->PublicValue().begin(), b->PublicValue().end());
     EXPECT_FALSE(a->Derive(withPrefix).has_value());
-    EXPECT_FALSE(a->Derive(Bytes(b->PublicValue().begin(), b->PublicValue().begin() + 32))
-                     .has_value());
+    EXPECT_FALSE(
+      a->Derive(Bytes(b->PublicValue().begin(), b->PublicValue().begin() + 32)).has_value());
 }
 
 TEST(DhTest, Ecp256RejectsInvalidScalars)
@@ -175,7 +175,7 @@ TEST(DhTest, Modp2048AgreementMatchesIndependentModExp)
     BN_bn2binpad(z, expected.data(), 256);
     EXPECT_EQ(a->PublicValue(), pubA);
     EXPECT_EQ(*k1, expected);
-    for (BIGNUM* n : {p, g, ea, eb, ya, z})
+    for (BIGNUM* n : { p, g, ea, eb, ya, z })
     {
         BN_free(n);
     }
@@ -211,7 +211,7 @@ TEST(DhTest, Modp2048RejectsOutOfRangePeerValues)
 TEST(DhTest, GenerationIsDeterministicPerSeed)
 {
     for (uint16_t group :
-         {transform::kDhCurve25519, transform::kDhEcp256, transform::kDhModp2048})
+         { transform::kDhCurve25519, transform::kDhEcp256, transform::kDhModp2048 })
     {
         Drbg r1(77, "dh");
         Drbg r2(77, "dh");

@@ -3,10 +3,9 @@
 #include "crypto-meter.h"
 #include "drbg.h"
 
+#include <cmath>
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
-
-#include <cmath>
 #include <set>
 
 namespace ikev2
@@ -38,7 +37,7 @@ TEST(DrbgTest, ChunkingDoesNotChangeTheStream)
     Bytes expected = whole.Generate(1000);
     Drbg parts(7, "x");
     Bytes got;
-    size_t sizes[] = {1, 3, 64, 65, 0, 200, 7, 128, 532};
+    size_t sizes[] = { 1, 3, 64, 65, 0, 200, 7, 128, 532 };
     for (size_t n : sizes)
     {
         Bytes b = parts.Generate(n);
@@ -52,7 +51,7 @@ TEST(DrbgTest, MatchesAes256CtrKeyedBySha256OfSeedAndLabel)
 {
     uint64_t seed = 0x0102030405060708ull;
     std::string label = "ike-spi";
-    uint8_t material[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    uint8_t material[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
     Bytes input(material, material + 8);
     input.insert(input.end(), label.begin(), label.end());
     uint8_t key[32];

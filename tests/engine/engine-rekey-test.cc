@@ -211,7 +211,7 @@ TEST(EngineRekey, TerminateDeletesTheIkeSaOnBothSides)
     EXPECT_EQ(p.wire.Count(p.bob, EventType::ChildSaDeleted), 1u);
 }
 
-TEST(EngineRekey, AcquireOnAnEstablishedIkeSaCreatesAChildWithCreateChildSa)
+TEST(EngineRekey, LostChildSaIsReplacedOnTheSameIkeSa)
 {
     PairOptions o;
     o.aliceStart = StartAction::Trap;
@@ -219,21 +219,46 @@ TEST(EngineRekey, AcquireOnAnEstablishedIkeSaCreatesAChildWithCreateChildSa)
     p.wire.SendInner(p.alice, Sec(1), Pair::AliceToBob());
     p.wire.RunUntil(Sec(2));
     ASSERT_TRUE(p.Established());
-    // Bob loses the Child SA only (sa-loss): Alice's ESP brings a protected INVALID_SPI, she
-    // drops the child, and the next packet creates a new one on the same IKE SA.
     const uint64_t spiI = p.wire.Node(p.alice).IkeSas()[0].spiI;
+    const uint32_t bobIn = p.wire.Node(p.bob).IkeSas()[0].children[0].spiIn;
+    // Bob loses the Child SA only (sa-loss): Alice's next ESP brings a protected INVALID_SPI
+    // (Bob still has the IKE SA), she drops the child, and the next packet creates a new one
+    // with CREATE_CHILD_SA on the same IKE SA.
     p.wire.At(Sec(3), [&] {
-        p.wire.Call(p.bob, [&](Endpoint& e, Output& out) { e.RekeyChild(p.wire.Now(), "alice", out); });
+        p.wire.Call(p.bob, [&](Endpoint& e, Output& out) {
+            EXPECT_TRUE(e.ForgetChildSa(p.wire.Now(), bobIn, out));
+        });
     });
-    p.wire.SetDropFilter([&](const WireRecord& r) {
-        // Lose Bob's Delete of the old child so Alice keeps sending on it.
-        return r.from == p.bob && r.sent > Sec(3) && r.sent < Sec(3.1) &&
-               r.datagram.transport == Transport::Udp && p.wire.Count(p.bob, EventType::ChildSaRekeyed) == 1 &&
-               false;
+    p.wire.SendInner(p.alice, Sec(4), Pair::AliceToBob(2));
+    p.wire.SendInner(p.alice, Sec(5), Pair::AliceToBob(3));
+    p.wire.RunUntil(Sec(6));
+    ExpectHealthy(p, Sec(7), "after child loss");
+    EXPECT_EQ(p.wire.Node(p.alice).IkeSas()[0].spiI, spiI);
+    auto del = p.wire.EventsOf(p.alice, EventType::ChildSaDeleted);
+    ASSERT_EQ(del.size(), 1u);
+    EXPECT_EQ(del[0].detail, "invalid-spi");
+    EXPECT_EQ(p.wire.Count(p.alice, EventType::AcquireStarted), 2u);
+    // The packet that triggered the second acquire was held and delivered.
+    EXPECT_EQ(p.wire.Delivered(p.bob).back(), Pair::AliceToBob(99));
+    EXPECT_EQ(p.wire.Delivered(p.bob).size(), 3u);
+}
+
+TEST(EngineRekey, ForgottenIkeSaAnswersWithInvalidIkeSpi)
+{
+    Pair p;
+    p.wire.RunUntil(Sec(1));
+    auto sa = p.wire.Node(p.bob).IkeSas()[0];
+    p.wire.At(Sec(2), [&] {
+        p.wire.Call(p.bob, [&](Endpoint& e, Output& out) {
+            EXPECT_TRUE(e.ForgetIkeSa(p.wire.Now(), sa.spiI, sa.spiR, out));
+        });
+    });
+    p.wire.At(Sec(3), [&] {
+        p.wire.Call(p.alice, [&](Endpoint& e, Output& out) { e.RekeyChild(p.wire.Now(), "bob", out); });
     });
     p.wire.RunUntil(Sec(4));
-    ExpectHealthy(p, Sec(5), "after child loss");
-    EXPECT_EQ(p.wire.Node(p.alice).IkeSas()[0].spiI, spiI);
+    EXPECT_TRUE(p.wire.Node(p.bob).IkeSas().empty());
+    EXPECT_EQ(p.wire.Count(p.alice, EventType::UnprotectedIgnored), 1u);
 }
 
 } // namespace

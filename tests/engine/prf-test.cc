@@ -18,8 +18,13 @@ DirectHmac(const EVP_MD* md, const Bytes& key, const Bytes& data)
     uint8_t out[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     static const uint8_t empty = 0; // HMAC() refuses a null key pointer
-    HMAC(md, key.empty() ? &empty : key.data(), static_cast<int>(key.size()), data.data(),
-         data.size(), out, &len);
+    HMAC(md,
+         key.empty() ? &empty : key.data(),
+         static_cast<int>(key.size()),
+         data.data(),
+         data.size(),
+         out,
+         &len);
     return Bytes(out, out + len);
 }
 
@@ -49,14 +54,14 @@ struct PrfCase
 };
 
 const PrfCase kCases[] = {
-    {transform::kPrfHmacSha256, EVP_sha256, 32},
-    {transform::kPrfHmacSha384, EVP_sha384, 48},
-    {transform::kPrfHmacSha512, EVP_sha512, 64},
+    { transform::kPrfHmacSha256, EVP_sha256, 32 },
+    { transform::kPrfHmacSha384, EVP_sha384, 48 },
+    { transform::kPrfHmacSha512, EVP_sha512, 64 },
 };
 
 TEST(PrfTest, ComputeMatchesHmac)
 {
-    Bytes key = {'J', 'e', 'f', 'e'};
+    Bytes key = { 'J', 'e', 'f', 'e' };
     std::string text = "what do ya want for nothing?";
     Bytes data(text.begin(), text.end());
     for (const PrfCase& c : kCases)
@@ -91,14 +96,16 @@ TEST(PrfTest, PlusMatchesDirectComputationForManyLengths)
     for (const PrfCase& c : kCases)
     {
         Prf prf(c.id);
-        for (size_t len : {size_t{1}, c.size - 1, c.size, c.size + 1, size_t{200}, size_t{1000}})
+        for (size_t len :
+             { size_t{ 1 }, c.size - 1, c.size, c.size + 1, size_t{ 200 }, size_t{ 1000 } })
         {
             SCOPED_TRACE(len);
             Bytes got = prf.Plus(key, seed, len);
             EXPECT_EQ(got, DirectPrfPlus(c.md(), key, seed, len));
         }
         // The longest output: exactly 255 blocks; one octet more is an error.
-        EXPECT_EQ(prf.Plus(key, seed, 255 * c.size), DirectPrfPlus(c.md(), key, seed, 255 * c.size));
+        EXPECT_EQ(prf.Plus(key, seed, 255 * c.size),
+                  DirectPrfPlus(c.md(), key, seed, 255 * c.size));
         EXPECT_TRUE(prf.Plus(key, seed, 255 * c.size + 1).empty());
     }
 }

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 using namespace ikev2;
 using std::chrono::seconds;
 
@@ -74,6 +76,7 @@ TEST(CheckSpiCodec, RoundTripsEveryForm)
         forms.push_back(MakeChildCheckSpi(st, 256));
     }
     forms.push_back(MakeIkeCheckSpi(CheckSpiSubtype::Query, Bytes(64, 1)));
+    forms.push_back(MakeExplicitIkeCheckSpi(CheckSpiSubtype::Nack, kSpiI, kSpiR, Bytes(17, 5)));
     forms.push_back(MakeLoneCookie(Bytes(17, 0x44)));
     for (const auto& f : forms)
     {
@@ -84,6 +87,22 @@ TEST(CheckSpiCodec, RoundTripsEveryForm)
     }
     EXPECT_EQ(CheckSpiEspSpi(MakeChildCheckSpi(CheckSpiSubtype::Ack, 0x12345678)), 0x12345678u);
     EXPECT_EQ(CheckSpiEspSpi(MakeIkeCheckSpi(CheckSpiSubtype::Ack)), 0u);
+
+    NotifyPayload named = EncodeCheckSpi(MakeExplicitIkeCheckSpi(CheckSpiSubtype::Nack, 1, 2));
+    EXPECT_EQ(named.protocolId, 1);
+    EXPECT_EQ(named.spi, (Bytes{0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2}));
+
+    uint64_t i = 0, r = 0;
+    EXPECT_TRUE(CheckSpiIkeSpis(MakeIkeCheckSpi(CheckSpiSubtype::Ack), 7, 8, i, r));
+    EXPECT_EQ(i, 7u);
+    EXPECT_EQ(r, 8u);
+    CheckSpi explicitForm = MakeExplicitIkeCheckSpi(CheckSpiSubtype::Nack, kSpiI, kSpiR);
+    EXPECT_TRUE(explicitForm.IsIkeSa());
+    EXPECT_TRUE(explicitForm.IsExplicitIkeSa());
+    EXPECT_TRUE(CheckSpiIkeSpis(explicitForm, 7, 8, i, r));
+    EXPECT_EQ(i, kSpiI);
+    EXPECT_EQ(r, kSpiR);
+    EXPECT_FALSE(CheckSpiIkeSpis(MakeChildCheckSpi(CheckSpiSubtype::Ack, 9), 7, 8, i, r));
 }
 
 TEST(CheckSpiCodec, AcceptsProtocolIkeWithoutSpiAndIgnoresReserved)
@@ -129,7 +148,16 @@ TEST(CheckSpiCodec, RejectsEveryMalformedForm)
     // Protocol / SPI combinations.
     EXPECT_FALSE(Decodes(RawNotify(0, esp, okData)));
     EXPECT_FALSE(Decodes(RawNotify(1, Bytes(8, 1), okData)));
-    EXPECT_FALSE(Decodes(RawNotify(1, Bytes(16, 1), okData)));
+    EXPECT_TRUE(Decodes(RawNotify(1, Bytes(16, 1), okData)));
+    EXPECT_FALSE(Decodes(RawNotify(1, Bytes(15, 1), okData)));
+    EXPECT_FALSE(Decodes(RawNotify(1, Bytes(17, 1), okData)));
+    EXPECT_FALSE(Decodes(RawNotify(0, Bytes(16, 1), okData)));
+    EXPECT_FALSE(Decodes(RawNotify(3, Bytes(16, 1), okData)));
+    Bytes zeroI(16, 1), zeroR(16, 1);
+    std::fill(zeroI.begin(), zeroI.begin() + 8, 0);
+    std::fill(zeroR.begin() + 8, zeroR.end(), 0);
+    EXPECT_FALSE(Decodes(RawNotify(1, zeroI, okData)));
+    EXPECT_FALSE(Decodes(RawNotify(1, zeroR, okData)));
     EXPECT_FALSE(Decodes(RawNotify(2, esp, okData)));
     EXPECT_FALSE(Decodes(RawNotify(3, {}, okData)));
     EXPECT_FALSE(Decodes(RawNotify(3, Bytes(8, 1), okData)));
@@ -140,6 +168,7 @@ TEST(CheckSpiCodec, RejectsEveryMalformedForm)
     EXPECT_TRUE(Decodes(RawNotify(0, {}, {3, 1, 0, 0, 7})));
     EXPECT_FALSE(Decodes(RawNotify(0, {}, {3, 0, 0, 0})));
     EXPECT_FALSE(Decodes(RawNotify(3, esp, {3, 1, 0, 0, 7})));
+    EXPECT_FALSE(Decodes(RawNotify(1, Bytes(16, 1), {3, 1, 0, 0, 7})));
 }
 
 TEST(CheckSpiCodec, FailedDecodeLeavesOutputUntouched)
@@ -218,6 +247,26 @@ TEST(SirCookie, BindsTheQueryTheSpisAndTheAddresses)
     EXPECT_TRUE(jar.Verify(ikeCookie, ike, kSpiI, kSpiR, kAlice, kBob, t));
     EXPECT_FALSE(jar.Verify(ikeCookie, ike, kSpiI + 1, kSpiR, kAlice, kBob, t));
     EXPECT_NE(ikeCookie, cookie);
+}
+
+TEST(SirCookie, ExplicitNackInIkeSaInitVerifiesTheHeaderFormQuery)
+{
+    // Draft 3.5: Alice queried under HDR(A,B); Bob, a mandatory initiator, answers with a NACK
+    // naming (A,B) inside IKE_SA_INIT(A',0).
+    Drbg drbg(11, "sir-cookie");
+    SirCookieJar jar(drbg, seconds(60));
+    Time t = seconds(2);
+    Bytes cookie =
+        jar.Make(MakeIkeCheckSpi(CheckSpiSubtype::Query), kSpiI, kSpiR, kAlice, kBob, t);
+    const uint64_t newSpiI = 0x9999aaaabbbbccccULL;
+    CheckSpi nack = MakeExplicitIkeCheckSpi(CheckSpiSubtype::Nack, kSpiI, kSpiR, cookie);
+    EXPECT_TRUE(jar.Verify(cookie, nack, newSpiI, 0, kAlice, kBob, t));
+    CheckSpi other = MakeExplicitIkeCheckSpi(CheckSpiSubtype::Nack, kSpiI, kSpiR + 1, cookie);
+    EXPECT_FALSE(jar.Verify(cookie, other, newSpiI, 0, kAlice, kBob, t));
+    // And the other way round: an explicit-form query, a header-form echo under (A,B).
+    Bytes c2 = jar.Make(MakeExplicitIkeCheckSpi(CheckSpiSubtype::Query, kSpiI, kSpiR), 0, 0,
+                        kAlice, kBob, t);
+    EXPECT_EQ(c2, cookie);
 }
 
 TEST(SirCookie, LoneCookieIsSeparateFromQueryCookies)
@@ -331,4 +380,40 @@ TEST(SirVendorId, IsTheAsciiString)
     EXPECT_FALSE(IsSirVendorId(withNul));
     EXPECT_FALSE(IsSirVendorId(Bytes(vid.begin(), vid.end() - 1)));
     EXPECT_FALSE(IsSirVendorId(Bytes{}));
+}
+
+TEST(CheckSpiCodec, RandomInputsDecodeOnlyToCanonicalForms)
+{
+    // Deterministic random notifies: whatever decodes re-encodes to a notify that decodes to the
+    // same value, and the decoded form is one of the three valid shapes.
+    Drbg rng(12, "check-spi-random");
+    size_t accepted = 0;
+    for (int i = 0; i < 20000; ++i)
+    {
+        const uint8_t proto = static_cast<uint8_t>(rng.NextBelow(5));
+        const size_t spiSizes[] = {0, 4, 8, 16, 3};
+        Bytes spi = rng.Generate(spiSizes[rng.NextBelow(5)]);
+        Bytes data = rng.Generate(rng.NextBelow(24));
+        if (data.size() >= 2 && rng.NextBelow(2))
+        {
+            data[0] = static_cast<uint8_t>(rng.NextBelow(5));
+            data[1] = static_cast<uint8_t>(data.size() >= 4 ? data.size() - 4 : 0);
+        }
+        CheckSpi out;
+        std::string error;
+        if (!DecodeCheckSpi(RawNotify(proto, spi, data), out, error))
+        {
+            EXPECT_FALSE(error.empty());
+            continue;
+        }
+        ++accepted;
+        EXPECT_TRUE((out.protocolId == 0 && out.spi.empty()) ||
+                    (out.protocolId == 1 && out.spi.size() == 16) ||
+                    (out.protocolId == 3 && out.spi.size() == 4));
+        EXPECT_LE(out.cookie.size(), kCheckSpiMaxCookie);
+        CheckSpi again;
+        ASSERT_TRUE(DecodeCheckSpi(EncodeCheckSpi(out), again, error)) << error;
+        EXPECT_EQ(again, out);
+    }
+    EXPECT_GT(accepted, 100u) << "the generator should hit valid forms too";
 }

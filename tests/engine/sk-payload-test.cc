@@ -6,9 +6,8 @@
 #include "protected-message.h"
 #include "sk-cipher.h"
 
-#include <gtest/gtest.h>
-
 #include <cstring>
+#include <gtest/gtest.h>
 
 namespace ikev2
 {
@@ -24,10 +23,10 @@ struct Params
 };
 
 const Params kSuites[] = {
-    {"gcm128", IkeSuite{kEncrAesGcm16, 128, 0, kPrfHmacSha256, kDhCurve25519}},
-    {"gcm256", IkeSuite{kEncrAesGcm16, 256, 0, kPrfHmacSha256, kDhCurve25519}},
-    {"cbc128", IkeSuite{kEncrAesCbc, 128, kIntegHmacSha256_128, kPrfHmacSha256, kDhCurve25519}},
-    {"cbc256", IkeSuite{kEncrAesCbc, 256, kIntegHmacSha256_128, kPrfHmacSha256, kDhEcp256}},
+    { "gcm128", IkeSuite{ kEncrAesGcm16, 128, 0, kPrfHmacSha256, kDhCurve25519 } },
+    { "gcm256", IkeSuite{ kEncrAesGcm16, 256, 0, kPrfHmacSha256, kDhCurve25519 } },
+    { "cbc128", IkeSuite{ kEncrAesCbc, 128, kIntegHmacSha256_128, kPrfHmacSha256, kDhCurve25519 } },
+    { "cbc256", IkeSuite{ kEncrAesCbc, 256, kIntegHmacSha256_128, kPrfHmacSha256, kDhEcp256 } },
 };
 
 class SkPayloadTest : public ::testing::TestWithParam<Params>
@@ -58,9 +57,9 @@ class SkPayloadTest : public ::testing::TestWithParam<Params>
         DeletePayload del;
         del.protocolId = static_cast<uint8_t>(ProtocolId::Esp);
         del.spiSize = 4;
-        del.spis = {Bytes{1, 2, 3, 4}, Bytes{5, 6, 7, 8}};
+        del.spis = { Bytes{ 1, 2, 3, 4 }, Bytes{ 5, 6, 7, 8 } };
         inner.push_back(MakePayload(del));
-        inner.push_back(MakePayload(NoncePayload{Bytes(17, 0x5c)}));
+        inner.push_back(MakePayload(NoncePayload{ Bytes(17, 0x5c) }));
         return inner;
     }
 
@@ -82,7 +81,7 @@ class SkPayloadTest : public ::testing::TestWithParam<Params>
     std::unique_ptr<SkCipher> m_openI;
     std::unique_ptr<SkCipher> m_openR;
     IkeHeader m_header;
-    Drbg m_rng{11, "sk-test"};
+    Drbg m_rng{ 11, "sk-test" };
 };
 
 TEST_P(SkPayloadTest, RoundTripAndLayout)
@@ -91,12 +90,12 @@ TEST_P(SkPayloadTest, RoundTripAndLayout)
     Bytes d = SealMessage(m_header, inner, *m_sealI, m_rng);
     ASSERT_GE(d.size(), kIkeHeaderSize + 4 + m_sealI->IvSize() + m_sealI->IcvSize());
     EXPECT_EQ(d[16], static_cast<uint8_t>(PayloadType::Sk)); // header Next Payload
-    uint32_t length = (uint32_t{d[24]} << 24) | (uint32_t{d[25]} << 16) | (d[26] << 8) | d[27];
+    uint32_t length = (uint32_t{ d[24] } << 24) | (uint32_t{ d[25] } << 16) | (d[26] << 8) | d[27];
     EXPECT_EQ(length, d.size());
     EXPECT_EQ(d[28], static_cast<uint8_t>(PayloadType::Notify)); // SK's Next Payload
     EXPECT_EQ(size_t((d[30] << 8) | d[31]), d.size() - kIkeHeaderSize);
     EXPECT_EQ((d.size() - kIkeHeaderSize - 4 - m_sealI->IvSize() - m_sealI->IcvSize()) %
-                  m_sealI->BlockSize(),
+                m_sealI->BlockSize(),
               0u);
 
     OpenResult r = Open(d, *m_openI);
@@ -125,7 +124,7 @@ TEST_P(SkPayloadTest, EveryFlippedByteIsRejected)
     size_t opened = 0;
     for (size_t pos = 0; pos < d.size(); ++pos)
     {
-        for (uint8_t mask : {uint8_t{0x01}, uint8_t{0x80}})
+        for (uint8_t mask : { uint8_t{ 0x01 }, uint8_t{ 0x80 } })
         {
             Bytes bad = d;
             bad[pos] ^= mask;
@@ -142,7 +141,7 @@ TEST_P(SkPayloadTest, EveryFlippedByteIsRejected)
             {
                 // IV, ciphertext and ICV: only the integrity check can catch these.
                 EXPECT_EQ(r.status, OpenResult::Status::IntegrityFailed)
-                    << "byte " << pos << (pos >= icvStart ? " (ICV)" : "");
+                  << "byte " << pos << (pos >= icvStart ? " (ICV)" : "");
             }
         }
     }
@@ -188,8 +187,7 @@ TEST_P(SkPayloadTest, BadPadLengthIsMalformed)
     size_t off = kIkeHeaderSize + 4;
     size_t total = off + m_sealI->IvSize() + ptLen + m_sealI->IcvSize();
     ByteWriter w;
-    EncodeHeader(m_header, static_cast<uint8_t>(PayloadType::Sk), static_cast<uint32_t>(total),
-                 w);
+    EncodeHeader(m_header, static_cast<uint8_t>(PayloadType::Sk), static_cast<uint32_t>(total), w);
     w.U8(static_cast<uint8_t>(PayloadType::Nonce));
     w.U8(0);
     w.U16(static_cast<uint16_t>(total - kIkeHeaderSize));
@@ -205,8 +203,7 @@ TEST_P(SkPayloadTest, BadPadLengthIsMalformed)
     // The same with a valid pad length but a broken inner payload header: also Malformed.
     Bytes d2 = d;
     ByteWriter w2;
-    EncodeHeader(m_header, static_cast<uint8_t>(PayloadType::Sk), static_cast<uint32_t>(total),
-                 w2);
+    EncodeHeader(m_header, static_cast<uint8_t>(PayloadType::Sk), static_cast<uint32_t>(total), w2);
     w2.U8(static_cast<uint8_t>(PayloadType::Nonce));
     w2.U8(0);
     w2.U16(static_cast<uint16_t>(total - kIkeHeaderSize));
@@ -237,16 +234,16 @@ TEST_P(SkPayloadTest, InsertedCiphertextOctetIsRejected)
     d[31] = skLen & 0xff;
     // CBC: not a whole number of blocks, refused before any crypto; GCM takes any length, so
     // the ICV check catches it.
-    EXPECT_EQ(Open(d, *m_openI).status, m_sealI->BlockSize() == 1
-                                            ? OpenResult::Status::IntegrityFailed
-                                            : OpenResult::Status::Malformed);
+    EXPECT_EQ(Open(d, *m_openI).status,
+              m_sealI->BlockSize() == 1 ? OpenResult::Status::IntegrityFailed
+                                        : OpenResult::Status::Malformed);
 }
 
 TEST_P(SkPayloadTest, OuterWithoutSkIsMalformed)
 {
     IkeMessage plain;
     plain.header = m_header;
-    plain.payloads.push_back(MakePayload(NoncePayload{Bytes(16, 1)}));
+    plain.payloads.push_back(MakePayload(NoncePayload{ Bytes(16, 1) }));
     Bytes d = EncodeMessage(plain);
     auto outer = DecodeMessage(d);
     ASSERT_TRUE(outer);
@@ -267,13 +264,12 @@ TEST_P(SkPayloadTest, CountsOneSealAndOneOpen)
 INSTANTIATE_TEST_SUITE_P(Suites,
                          SkPayloadTest,
                          ::testing::ValuesIn(kSuites),
-                         [](const ::testing::TestParamInfo<Params>& info) {
-                             return std::string(info.param.name);
-                         });
+                         [](const ::testing::TestParamInfo<Params>& info)
+                         { return std::string(info.param.name); });
 
 TEST(SkCipherTest, GcmIvIsACounterThatNeverRepeats)
 {
-    IkeSuite s{kEncrAesGcm16, 128, 0, kPrfHmacSha256, kDhCurve25519};
+    IkeSuite s{ kEncrAesGcm16, 128, 0, kPrfHmacSha256, kDhCurve25519 };
     Bytes key(20, 0x42);
     auto c = SkCipher::Create(s, key, Bytes());
     ASSERT_TRUE(c);
@@ -285,13 +281,13 @@ TEST(SkCipherTest, GcmIvIsACounterThatNeverRepeats)
     Bytes b = SealMessage(h, {}, *c, rng);
     Bytes ivA(a.begin() + 32, a.begin() + 40);
     Bytes ivB(b.begin() + 32, b.begin() + 40);
-    EXPECT_EQ(ivA, (Bytes{0, 0, 0, 0, 0, 0, 0, 0}));
-    EXPECT_EQ(ivB, (Bytes{0, 0, 0, 0, 0, 0, 0, 1}));
+    EXPECT_EQ(ivA, (Bytes{ 0, 0, 0, 0, 0, 0, 0, 0 }));
+    EXPECT_EQ(ivB, (Bytes{ 0, 0, 0, 0, 0, 0, 0, 1 }));
     EXPECT_NE(a, b);
     EXPECT_EQ(c->NextIvCounter(), 2u);
     c->SetNextIvCounter(0x0102030405060708ull);
     Bytes e = SealMessage(h, {}, *c, rng);
-    EXPECT_EQ(Bytes(e.begin() + 32, e.begin() + 40), (Bytes{1, 2, 3, 4, 5, 6, 7, 8}));
+    EXPECT_EQ(Bytes(e.begin() + 32, e.begin() + 40), (Bytes{ 1, 2, 3, 4, 5, 6, 7, 8 }));
     // The last counter value is usable once, then the cipher refuses to seal.
     c->SetNextIvCounter(UINT64_MAX);
     EXPECT_FALSE(SealMessage(h, {}, *c, rng).empty());
@@ -300,7 +296,7 @@ TEST(SkCipherTest, GcmIvIsACounterThatNeverRepeats)
 
 TEST(SkCipherTest, CbcOutputIsDeterministicPerSeed)
 {
-    IkeSuite s{kEncrAesCbc, 128, kIntegHmacSha256_128, kPrfHmacSha256, kDhCurve25519};
+    IkeSuite s{ kEncrAesCbc, 128, kIntegHmacSha256_128, kPrfHmacSha256, kDhCurve25519 };
     Bytes ek(16, 1);
     Bytes ak(32, 2);
     auto c1 = SkCipher::Create(s, ek, ak);
@@ -309,7 +305,7 @@ TEST(SkCipherTest, CbcOutputIsDeterministicPerSeed)
     Drbg r2(5, "cbc");
     IkeHeader h;
     h.exchangeType = static_cast<uint8_t>(ExchangeType::Informational);
-    std::vector<Payload> inner = {MakeNotify(notify::kInitialContact)};
+    std::vector<Payload> inner = { MakeNotify(notify::kInitialContact) };
     Bytes a = SealMessage(h, inner, *c1, r1);
     EXPECT_EQ(a, SealMessage(h, inner, *c2, r2));
     EXPECT_NE(a, SealMessage(h, inner, *c1, r1)); // fresh IV from the Drbg
@@ -317,14 +313,14 @@ TEST(SkCipherTest, CbcOutputIsDeterministicPerSeed)
 
 TEST(SkCipherTest, CreateRejectsWrongKeySizes)
 {
-    IkeSuite gcm{kEncrAesGcm16, 128, 0, kPrfHmacSha256, kDhCurve25519};
+    IkeSuite gcm{ kEncrAesGcm16, 128, 0, kPrfHmacSha256, kDhCurve25519 };
     EXPECT_FALSE(SkCipher::Create(gcm, Bytes(16), Bytes()));
     EXPECT_FALSE(SkCipher::Create(gcm, Bytes(20), Bytes(32)));
-    IkeSuite cbc{kEncrAesCbc, 256, kIntegHmacSha256_128, kPrfHmacSha256, kDhCurve25519};
+    IkeSuite cbc{ kEncrAesCbc, 256, kIntegHmacSha256_128, kPrfHmacSha256, kDhCurve25519 };
     EXPECT_FALSE(SkCipher::Create(cbc, Bytes(32), Bytes(16)));
     EXPECT_FALSE(SkCipher::Create(cbc, Bytes(16), Bytes(32)));
     EXPECT_TRUE(SkCipher::Create(cbc, Bytes(32), Bytes(32)));
-    IkeSuite unknown{3, 192, 2, kPrfHmacSha256, kDhCurve25519};
+    IkeSuite unknown{ 3, 192, 2, kPrfHmacSha256, kDhCurve25519 };
     EXPECT_FALSE(SkCipher::Create(unknown, Bytes(24), Bytes(20)));
 }
 

@@ -2,9 +2,8 @@
 // consequences can be computed by hand, and its determinism.
 #include "two-site-fixture.h"
 
-#include <gtest/gtest.h>
-
 #include <cmath>
+#include <gtest/gtest.h>
 
 using namespace testing_ns3;
 
@@ -25,27 +24,29 @@ constexpr double kSetup = 0.3;
 
 struct RunResult
 {
-    int status{-1};
+    int status{ -1 };
     std::string output;
     nlohmann::json summary;
 };
 
 RunResult
-RunCrashReboot(const std::string& name, const std::string& scheme, std::vector<std::string> extra = {})
+RunCrashReboot(const std::string& name,
+               const std::string& scheme,
+               std::vector<std::string> extra = {})
 {
     RunResult r;
     std::string dir = TestRunDir(name);
-    std::vector<std::string> args = {"--scheme=" + scheme,
-                                     "--profile=custom",
-                                     "--retransmitTimeout=" + std::to_string(kTimeout),
-                                     "--retransmitBase=2",
-                                     "--retransmitTries=3",
-                                     "--livenessInterval=" + std::to_string(kLiveness),
-                                     "--rtt=" + std::to_string(kRtt),
-                                     "--crashTime=" + std::to_string(kCrash),
-                                     "--bootTime=" + std::to_string(kBoot),
-                                     "--simTime=30",
-                                     "--outDir=" + dir};
+    std::vector<std::string> args = { "--scheme=" + scheme,
+                                      "--profile=custom",
+                                      "--retransmitTimeout=" + std::to_string(kTimeout),
+                                      "--retransmitBase=2",
+                                      "--retransmitTries=3",
+                                      "--livenessInterval=" + std::to_string(kLiveness),
+                                      "--rtt=" + std::to_string(kRtt),
+                                      "--crashTime=" + std::to_string(kCrash),
+                                      "--bootTime=" + std::to_string(kBoot),
+                                      "--simTime=30",
+                                      "--outDir=" + dir };
     args.insert(args.end(), extra.begin(), extra.end());
     r.status = RunProgram(CRASH_REBOOT_BIN, args, r.output);
     if (r.status == 0)
@@ -130,7 +131,7 @@ TEST(CrashReboot, TrustRecoversAtOnce)
 // refuse to run them (never silently run `none`).
 TEST(CrashReboot, QcdAndSirRecoverQuicklyOrAreRefused)
 {
-    for (const char* scheme : {"qcd", "sir"})
+    for (const char* scheme : { "qcd", "sir" })
     {
         RunResult r = RunCrashReboot(scheme, scheme);
         if (r.status != 0)
@@ -152,13 +153,13 @@ TEST(CrashReboot, StrongswanProfileFollowsItsSchedule)
     std::string dir = TestRunDir("strongswan");
     std::string output;
     int status = RunProgram(CRASH_REBOOT_BIN,
-                            {"--scheme=none",
-                             "--profile=strongswan",
-                             "--livenessInterval=10",
-                             "--crashTime=20",
-                             "--bootTime=30",
-                             "--simTime=240",
-                             "--outDir=" + dir},
+                            { "--scheme=none",
+                              "--profile=strongswan",
+                              "--livenessInterval=10",
+                              "--crashTime=20",
+                              "--bootTime=30",
+                              "--simTime=240",
+                              "--outDir=" + dir },
                             output);
     ASSERT_EQ(status, 0) << output;
     auto s = ReadJson(dir + "/summary.json");
@@ -177,8 +178,9 @@ TEST(CrashReboot, SameSeedGivesByteIdenticalFilesAndAnotherSeedDiffers)
     std::string b = TestRunDir("det-b");
     std::string c = TestRunDir("det-c");
     std::string output;
-    std::vector<std::string> common = {"--quick", "--scheme=trust", "--loss=0.01"};
-    auto run = [&](const std::string& dir, const std::string& seed) {
+    std::vector<std::string> common = { "--quick", "--scheme=trust", "--loss=0.01" };
+    auto run = [&](const std::string& dir, const std::string& seed)
+    {
         auto args = common;
         args.push_back("--outDir=" + dir);
         args.push_back("--RngRun=" + seed);
@@ -187,7 +189,7 @@ TEST(CrashReboot, SameSeedGivesByteIdenticalFilesAndAnotherSeedDiffers)
     ASSERT_EQ(run(a, "3"), 0) << output;
     ASSERT_EQ(run(b, "3"), 0) << output;
     ASSERT_EQ(run(c, "4"), 0) << output;
-    for (const char* file : {"events.csv", "summary.json"})
+    for (const char* file : { "events.csv", "summary.json" })
     {
         std::string fa = ReadFile(a + "/" + file);
         EXPECT_FALSE(fa.empty()) << file;
@@ -200,15 +202,16 @@ TEST(CrashReboot, BadFlagValuesFailNamingTheValue)
 {
     std::string output;
     for (const auto& [flag, expect] : std::vector<std::pair<std::string, std::string>>{
-             {"--scheme=bogus", "--scheme=bogus"},
-             {"--profile=openbsd", "--profile=openbsd"},
-             {"--rtt=-1", "--rtt=-1"},
-             {"--loss=2", "--loss=2"},
-             {"--rate=fast", "--rate=fast"},
-             {"--retransmitTries=3", "--profile=custom"}})
+           { "--scheme=bogus", "--scheme=bogus" },
+           { "--profile=openbsd", "--profile=openbsd" },
+           { "--rtt=-1", "--rtt=-1" },
+           { "--loss=2", "--loss=2" },
+           { "--rate=fast", "--rate=fast" },
+           { "--retransmitTries=3", "--profile=custom" } })
     {
-        EXPECT_EQ(RunProgram(CRASH_REBOOT_BIN, {flag, "--outDir=" + TestRunDir("bad")}, output), 2)
-            << flag;
+        EXPECT_EQ(RunProgram(CRASH_REBOOT_BIN, { flag, "--outDir=" + TestRunDir("bad") }, output),
+                  2)
+          << flag;
         EXPECT_NE(output.find(expect), std::string::npos) << output;
     }
 }

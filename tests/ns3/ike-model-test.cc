@@ -1,13 +1,11 @@
 // The ns-3 node models in short simulations: establishment, inner traffic both ways through
 // ESP only, the CPU model's effect on timing, crash and reboot of a gateway.
-#include "two-site-fixture.h"
-
 #include "cpu-model.h"
 #include "ipv4-packet.h"
-
 #include "ns3/core-module.h"
 #include "ns3/internet-module.h"
 #include "ns3/network-module.h"
+#include "two-site-fixture.h"
 
 #include <gtest/gtest.h>
 
@@ -22,7 +20,7 @@ namespace
 struct WanCapture
 {
     std::vector<ikev2::Ipv4Info> packets;
-    uint32_t unparsable{0};
+    uint32_t unparsable{ 0 };
 
     void Sniff(Ptr<const Packet> p)
     {
@@ -47,12 +45,11 @@ TEST(IkeModel, EstablishesAndCarriesInnerTrafficBothWaysOverEspOnly)
     TwoSite s = BuildTwoSite({});
     WanCapture wan;
     s.topo.wan.Get(0)->TraceConnectWithoutContext(
-        "Sniffer",
-        Callback<void, Ptr<const Packet>>([&wan](Ptr<const Packet> p) { wan.Sniff(p); }));
+      "Sniffer", Callback<void, Ptr<const Packet>>([&wan](Ptr<const Packet> p) { wan.Sniff(p); }));
     Simulator::Stop(Seconds(5));
     Simulator::Run();
 
-    for (const char* node : {"alice", "bob"})
+    for (const char* node : { "alice", "bob" })
     {
         EXPECT_EQ(RowsOf(*s.collector, node, "ike-sa-established").size(), 1u) << node;
         EXPECT_EQ(RowsOf(*s.collector, node, "child-sa-installed").size(), 1u) << node;
@@ -79,8 +76,9 @@ TEST(IkeModel, EstablishesAndCarriesInnerTrafficBothWaysOverEspOnly)
     {
         EXPECT_EQ(p.src.ToString().rfind("192.0.2.", 0), 0u) << p.src.ToString();
         EXPECT_EQ(p.dst.ToString().rfind("192.0.2.", 0), 0u) << p.dst.ToString();
-        EXPECT_TRUE(p.protocol == 50 || (p.protocol == 17 && (p.dstPort == 500 || p.dstPort == 4500)))
-            << "protocol " << int(p.protocol) << " port " << p.dstPort;
+        EXPECT_TRUE(p.protocol == 50 ||
+                    (p.protocol == 17 && (p.dstPort == 500 || p.dstPort == 4500)))
+          << "protocol " << int(p.protocol) << " port " << p.dstPort;
         esp += p.protocol == 50 ? 1 : 0;
     }
     EXPECT_GE(esp, s.abSink->GetArrivals().size() + s.baSink->GetArrivals().size());
@@ -89,9 +87,11 @@ TEST(IkeModel, EstablishesAndCarriesInnerTrafficBothWaysOverEspOnly)
 
 TEST(IkeModel, CpuCostDelaysEstablishment)
 {
-    auto establishedAt = [](bool cpu) {
+    auto establishedAt = [](bool cpu)
+    {
         TwoSiteOptions o;
-        o.configure = [cpu](IkeHelper& h) {
+        o.configure = [cpu](IkeHelper& h)
+        {
             h.SetCpuAttribute("Enabled", BooleanValue(cpu));
             // Slow DH: 20 ms per X25519 operation, on one core.
             h.SetCpuAttribute("CostTable",
@@ -130,34 +130,39 @@ TEST(IkeModel, CrashTakesBobDownAndRebootRestoresInterfacesRoutesAndDaemon)
     Ptr<Ipv4> ipv4 = s.topo.bob->GetObject<Ipv4>();
     bool downChecked = false;
     bool upChecked = false;
-    Simulator::Schedule(Seconds(3.5), [&]() {
-        downChecked = true;
-        EXPECT_FALSE(s.bobPower->IsUp());
-        EXPECT_FALSE(s.bob->IsDaemonUp());
-        for (uint32_t i = 1; i < ipv4->GetNInterfaces(); ++i)
-        {
-            EXPECT_FALSE(ipv4->IsUp(i)) << "interface " << i;
-        }
-        EXPECT_TRUE(s.bob->GetEndpoint()->IkeSas().empty());
-    });
-    Simulator::Schedule(Seconds(4.5), [&]() {
-        upChecked = true;
-        EXPECT_TRUE(s.bobPower->IsUp());
-        EXPECT_TRUE(s.bob->IsDaemonUp());
-        for (uint32_t i = 1; i < ipv4->GetNInterfaces(); ++i)
-        {
-            EXPECT_TRUE(ipv4->IsUp(i)) << "interface " << i;
-        }
-        // The route of the protected subnet into the tunnel device is back.
-        Ipv4Header h;
-        h.SetDestination(Ipv4Address("10.1.0.2"));
-        h.SetSource(Ipv4Address("10.2.0.2"));
-        Socket::SocketErrno err;
-        Ptr<Ipv4Route> route =
+    Simulator::Schedule(Seconds(3.5),
+                        [&]()
+                        {
+                            downChecked = true;
+                            EXPECT_FALSE(s.bobPower->IsUp());
+                            EXPECT_FALSE(s.bob->IsDaemonUp());
+                            for (uint32_t i = 1; i < ipv4->GetNInterfaces(); ++i)
+                            {
+                                EXPECT_FALSE(ipv4->IsUp(i)) << "interface " << i;
+                            }
+                            EXPECT_TRUE(s.bob->GetEndpoint()->IkeSas().empty());
+                        });
+    Simulator::Schedule(
+      Seconds(4.5),
+      [&]()
+      {
+          upChecked = true;
+          EXPECT_TRUE(s.bobPower->IsUp());
+          EXPECT_TRUE(s.bob->IsDaemonUp());
+          for (uint32_t i = 1; i < ipv4->GetNInterfaces(); ++i)
+          {
+              EXPECT_TRUE(ipv4->IsUp(i)) << "interface " << i;
+          }
+          // The route of the protected subnet into the tunnel device is back.
+          Ipv4Header h;
+          h.SetDestination(Ipv4Address("10.1.0.2"));
+          h.SetSource(Ipv4Address("10.2.0.2"));
+          Socket::SocketErrno err;
+          Ptr<Ipv4Route> route =
             ipv4->GetRoutingProtocol()->RouteOutput(Create<Packet>(), h, nullptr, err);
-        ASSERT_TRUE(route);
-        EXPECT_EQ(route->GetOutputDevice(), IkeHelper::GetTunnelDevice(s.topo.bob));
-    });
+          ASSERT_TRUE(route);
+          EXPECT_EQ(route->GetOutputDevice(), IkeHelper::GetTunnelDevice(s.topo.bob));
+      });
     Simulator::Stop(Seconds(10));
     Simulator::Run();
     EXPECT_TRUE(downChecked);
@@ -178,21 +183,27 @@ TEST(IkeModel, CrashTakesBobDownAndRebootRestoresInterfacesRoutesAndDaemon)
 
 TEST(CpuModel, FifoOnOneAndTwoCoresAndCrashDiscardsWork)
 {
-    for (uint32_t cores : {1u, 2u})
+    for (uint32_t cores : { 1u, 2u })
     {
         Ptr<CpuModel> cpu = CreateObject<CpuModel>();
         cpu->SetAttribute("Cores", UintegerValue(cores));
         std::vector<double> done;
-        Simulator::Schedule(Seconds(1), [&]() {
-            for (int i = 0; i < 4; ++i)
-            {
-                cpu->Submit(MilliSeconds(10), [&done]() { done.push_back(Simulator::Now().GetSeconds()); });
-            }
-        });
-        Simulator::Schedule(Seconds(1.025), [&]() {
-            EXPECT_EQ(cpu->GetBacklog(), cores == 1 ? 2u : 0u);
-            cpu->Crash();
-        });
+        Simulator::Schedule(Seconds(1),
+                            [&]()
+                            {
+                                for (int i = 0; i < 4; ++i)
+                                {
+                                    cpu->Submit(MilliSeconds(10),
+                                                [&done]()
+                                                { done.push_back(Simulator::Now().GetSeconds()); });
+                                }
+                            });
+        Simulator::Schedule(Seconds(1.025),
+                            [&]()
+                            {
+                                EXPECT_EQ(cpu->GetBacklog(), cores == 1 ? 2u : 0u);
+                                cpu->Crash();
+                            });
         Simulator::Run();
         if (cores == 1)
         {

@@ -36,8 +36,8 @@ BuildTwoSite(const TwoSiteOptions& o)
     toBob.localId = "alice.example";
     toBob.remoteId = "bob.example";
     toBob.psk = "test secret";
-    toBob.localSubnets = {s.topo.subnetA};
-    toBob.remoteSubnets = {s.topo.subnetB};
+    toBob.localSubnets = { s.topo.subnetA };
+    toBob.remoteSubnets = { s.topo.subnetB };
     toBob.startAction = ikev2::StartAction::Trap;
     IkeConnection toAlice = toBob;
     toAlice.name = "alice";
@@ -45,8 +45,8 @@ BuildTwoSite(const TwoSiteOptions& o)
     toAlice.remote = s.topo.aliceWanAddress;
     toAlice.localId = "bob.example";
     toAlice.remoteId = "alice.example";
-    toAlice.localSubnets = {s.topo.subnetB};
-    toAlice.remoteSubnets = {s.topo.subnetA};
+    toAlice.localSubnets = { s.topo.subnetB };
+    toAlice.remoteSubnets = { s.topo.subnetA };
     toAlice.startAction = ikev2::StartAction::None;
     ike.AddConnection(s.alice, toBob);
     ike.AddConnection(s.bob, toAlice);
@@ -57,7 +57,8 @@ BuildTwoSite(const TwoSiteOptions& o)
     s.collector->ConnectApplication("bob", s.bob);
     s.collector->ConnectCrashControl("bob", s.bobPower);
 
-    auto flow = [&](Ptr<Node> from, Ptr<Node> to, Ipv4Address dst, uint32_t id) {
+    auto flow = [&](Ptr<Node> from, Ptr<Node> to, Ipv4Address dst, uint32_t id)
+    {
         Ptr<scenarios::FlowSink> sink = CreateObject<scenarios::FlowSink>();
         sink->SetAttribute("Port", UintegerValue(9000));
         sink->SetAttribute("FlowId", UintegerValue(id));

@@ -5,13 +5,11 @@
 
 #include "flow-traffic.h"
 #include "gateway-topology.h"
-
 #include "ike-helper.h"
 #include "ike-stats-collector.h"
 
-#include <nlohmann/json.hpp>
-
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -33,11 +31,11 @@ struct TwoSite
 
 struct TwoSiteOptions
 {
-    double rtt{0.05};
-    double flowStart{1};
-    double flowStop{4.5};
-    double rate{20};
-    double bootTime{1};
+    double rtt{ 0.05 };
+    double flowStart{ 1 };
+    double flowStop{ 4.5 };
+    double rate{ 20 };
+    double bootTime{ 1 };
     /// Extra helper configuration (attributes) before installation.
     std::function<void(ns3::IkeHelper&)> configure;
 };
@@ -51,7 +49,9 @@ std::vector<ns3::IkeStatsCollector::Row> RowsOf(const ns3::IkeStatsCollector& c,
                                                 const std::string& event);
 
 /// Runs @p program with @p args; returns the exit status; stdout+stderr in @p output.
-int RunProgram(const std::string& program, const std::vector<std::string>& args, std::string& output);
+int RunProgram(const std::string& program,
+               const std::vector<std::string>& args,
+               std::string& output);
 /// A fresh folder for one test's run.
 std::string TestRunDir(const std::string& name);
 nlohmann::json ReadJson(const std::string& path);
