@@ -266,7 +266,7 @@ EspSa::Seal(const uint8_t* inner, size_t len, uint8_t nextHeader, Drbg& rng, Byt
     size_t ctLen = w.Size() - payloadStart;
     uint8_t* buf = w.MutableData().data();
 
-    uint8_t icv[kHmacSha256Size];
+    uint8_t icv[kHmacSha256Size]{};
     if (aead)
     {
         // nonce = salt | IV; AAD = SPI | [seq high] | seq low (RFC 4106 5).
@@ -464,7 +464,7 @@ EspSa::OpenCbc(ByteReader& r, uint64_t seq, const uint8_t* packet, size_t len, B
         return EspOpenStatus::IntegrityFailed; // unreachable: lengths checked by the caller
     }
     // Encrypt-then-MAC: verify before decrypting anything.
-    uint8_t mac[kHmacSha256Size];
+    uint8_t mac[kHmacSha256Size]{};
     ByteWriter high(4);
     high.U32(High32(seq));
     m_hmac.Compute(packet, len - kIcvSize, high.Data().data(), m_suite.esn ? 4 : 0, mac);
