@@ -194,8 +194,10 @@ class EndpointImpl : public EngineContext
 
   private:
     /// Runs @p body as one engine call: time, output, crypto meter, then the sweep.
+    /// @p dataPath: ESP traffic, after which the SA deadlines are recomputed only if
+    /// something else happened (an event, an IKE message, an SA created or deleted).
     template <typename F>
-    void Enter(Time now, Output& out, F body);
+    void Enter(Time now, Output& out, F body, bool dataPath = false);
     void Sweep();
     Time ComputeDeadline() const;
     void Validate();
@@ -243,6 +245,8 @@ class EndpointImpl : public EngineContext
     Time m_now{0};
     Output* m_out{nullptr};
     Time m_deadline{kNever};
+    Time m_saDeadline{kNever}; ///< earliest deadline of the SAs (O(SAs) to recompute)
+    bool m_dirty{true};
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -404,10 +408,11 @@ EndpointImpl::FindPeerByIdentity(const std::string& remoteId,
 
 template <typename F>
 void
-EndpointImpl::Enter(Time now, Output& out, F body)
+EndpointImpl::Enter(Time now, Output& out, F body, bool dataPath)
 {
     m_now = std::max(m_now, now);
     m_out = &out;
+    m_dirty = !dataPath;
     {
         ScopedMeter meter(&out.crypto);
         if (m_v)
@@ -426,7 +431,11 @@ EndpointImpl::Sweep()
     {
         m_v->graveyard.clear();
     }
-    m_deadline = ComputeDeadline();
+    if (m_dirty)
+    {
+        m_saDeadline = ComputeDeadline();
+    }
+    m_deadline = m_v ? std::min(m_saDeadline, m_policy->NextDeadline()) : kNever;
 }
 
 void
@@ -463,6 +472,7 @@ EndpointImpl::Crash()
     m_policy->OnCrash();
     m_v.reset();
     m_deadline = kNever;
+    m_saDeadline = kNever;
 }
 
 void
@@ -495,13 +505,14 @@ EndpointImpl::HandleDatagram(Time now, const Datagram& in, Output& out)
             return;
         }
         HandleIke(in, data, size);
-    });
+    },
+          true);
 }
 
 void
 EndpointImpl::SendInner(Time now, const Bytes& packet, Output& out)
 {
-    Enter(now, out, [&] { SendInnerPacket(packet, true); });
+    Enter(now, out, [&] { SendInnerPacket(packet, true); }, true);
 }
 
 void
@@ -667,7 +678,7 @@ EndpointImpl::ComputeDeadline() const
     {
         return kNever;
     }
-    Time d = m_policy->NextDeadline();
+    Time d = kNever;
     for (const auto& [h, sa] : m_v->sas)
     {
         if (sa->dead)
@@ -711,6 +722,7 @@ EndpointImpl::MakeEvent(EventType type, const IkeSa* sa) const
 void
 EndpointImpl::Emit(Event event)
 {
+    m_dirty = true;
     if (m_out)
     {
         event.time = m_now;
@@ -721,6 +733,7 @@ EndpointImpl::Emit(Event event)
 void
 EndpointImpl::SendIke(IkeSa& sa, const Bytes& message)
 {
+    m_dirty = true;
     Datagram d;
     d.transport = Transport::Udp;
     d.local = sa.local;
@@ -865,6 +878,7 @@ EndpointImpl::IkeSas()
 IkeSa&
 EndpointImpl::CreateIkeSa(bool originalInitiator, size_t peerIndex, uint64_t localSpi)
 {
+    m_dirty = true;
     const uint64_t handle = m_v->nextHandle++;
     auto sa = std::make_unique<IkeSa>(handle, originalInitiator, peerIndex,
                                       m_config.peers[peerIndex]);
@@ -1190,6 +1204,7 @@ EndpointImpl::ReplaceIkeSa(IkeSa& sa)
 void
 EndpointImpl::HandleIke(const Datagram& in, const uint8_t* data, size_t size)
 {
+    m_dirty = true; // IKE is rare next to ESP: always recompute the deadlines after it
     m_counters.ikeMessagesIn++;
     m_counters.ikeBytesIn += size;
     auto decoded = DecodeMessage(data, size);
@@ -1370,7 +1385,8 @@ EndpointImpl::HandleIkeSaInit(const Datagram& in, const IkeMessage& msg, const B
             return;
         }
         const NotifyPayload* cookie = msg.FindNotify(notify::kCookie);
-        if (!cookie || !m_v->cookies.Verify(cookie->data, ni->nonce, in.remote.ip, h.spiI))
+        if ((!cookie || !m_v->cookies.Verify(cookie->data, ni->nonce, in.remote.ip, h.spiI)) &&
+            !m_policy->AcceptsCookieSubstitute(*this, msg, in))
         {
             if (cookie)
             {

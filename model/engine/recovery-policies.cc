@@ -2,7 +2,9 @@
 // QCD and SIR live in their own files and are created here.
 #include "engine-context.h"
 #include "ike-sa.h"
+#include "qcd-policy.h"
 #include "recovery-policy.h"
+#include "sir-policy.h"
 
 namespace ikev2
 {
@@ -124,9 +126,10 @@ CreateRecoveryPolicy(const EndpointConfig& config)
         return std::make_unique<InitialContactPolicy>(config);
     case RecoveryScheme::Trust:
         return std::make_unique<TrustPolicy>(config);
-    case RecoveryScheme::Qcd:
     case RecoveryScheme::Sir:
-        break;
+        return std::make_unique<SirPolicy>(config);
+    case RecoveryScheme::Qcd:
+        return std::make_unique<QcdPolicy>(config);
     }
     throw ConfigError(std::string("recovery scheme '") + SchemeName(config.scheme) +
                       "' is not built into this engine yet");

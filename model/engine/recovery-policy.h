@@ -129,6 +129,15 @@ class RecoveryPolicy
                                         const Datagram& in)
     {
     }
+    /// An IKE_SA_INIT request the endpoint would turn away for want of a valid COOKIE
+    /// (RFC 7296 2.6, half-open load): true lets it in (SIR: a valid Cookie_X issued with a
+    /// NACK). Default: false.
+    virtual bool AcceptsCookieSubstitute(EngineContext& ctx,
+                                         const IkeMessage& request,
+                                         const Datagram& in)
+    {
+        return false;
+    }
 
     // ---- unprotected messages about an SA we have
     /// An unprotected message carrying the SPIs of @p sa (not IKE_SA_INIT), such as an

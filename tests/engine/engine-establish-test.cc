@@ -404,6 +404,38 @@ TEST(EngineEstablish, TrapConnectionInitiatesOnTrafficAndDeliversTheHeldPacket)
     EXPECT_EQ(p.wire.Count(p.alice, EventType::InnerDropped), 1u);
 }
 
+TEST(EngineEstablish, HalfOpenResponderStateExpires)
+{
+    Pair p;
+    // Alice's IKE_AUTH never reaches Bob.
+    p.wire.SetDropFilter([&](const WireRecord& r) { return r.from == p.alice && r.sent > Time(0); });
+    p.wire.RunUntil(Sec(29));
+    ASSERT_EQ(p.wire.Node(p.bob).IkeSas().size(), 1u);
+    EXPECT_EQ(p.wire.Node(p.bob).IkeSas()[0].state, IkeSaState::Connecting);
+    p.wire.RunUntil(Sec(31));
+    EXPECT_TRUE(p.wire.Node(p.bob).IkeSas().empty());
+    auto del = p.wire.EventsOf(p.bob, EventType::IkeSaDeleted);
+    ASSERT_EQ(del.size(), 1u);
+    EXPECT_EQ(del[0].detail, "half-open-timeout");
+    // Alice gives up after her schedule: nothing installed, PeerDead without RecoveryDetected.
+    p.wire.RunUntil(Sec(200));
+    EXPECT_TRUE(p.wire.Node(p.alice).IkeSas().empty());
+    EXPECT_EQ(p.wire.Count(p.alice, EventType::PeerDead), 1u);
+    EXPECT_EQ(p.wire.Count(p.alice, EventType::RecoveryDetected), 0u);
+}
+
+TEST(EngineEstablish, DuplicatedIkeSaInitCreatesOneResponderSa)
+{
+    Pair p;
+    LinkParams l;
+    l.duplicate = 1.0;
+    p.wire.SetLink(l);
+    p.wire.RunUntil(Sec(1));
+    ASSERT_TRUE(p.Established());
+    EXPECT_EQ(p.wire.Count(p.bob, EventType::IkeSaEstablished), 1u);
+    EXPECT_GE(p.wire.Count(p.bob, EventType::Retransmit), 1u); // duplicates answered from cache
+}
+
 TEST(EngineEstablish, ConfigErrorsNameTheBadValue)
 {
     PersistentStore store;

@@ -1,5 +1,4 @@
 // Wireshark key-file lines: exact formats and Wireshark 4.0 UAT algorithm names.
-#include "ike-constants.h"
 #include "key-export.h"
 
 #include <gtest/gtest.h>
