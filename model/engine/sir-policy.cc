@@ -421,10 +421,11 @@ SirPolicy::OnIkeSaEstablished(EngineContext& ctx, IkeSa& sa)
 void
 SirPolicy::OnIkeSaRekeyed(EngineContext& ctx, IkeSa& oldSa, IkeSa& newSa, bool weInitiated)
 {
-    const SirSaData& from = Data(oldSa);
+    const bool peerSupportsSir = Data(oldSa).peerSupportsSir;
+    const Time rtt = Data(oldSa).rtt;
     SirSaData& to = Data(newSa);
-    to.peerSupportsSir = from.peerSupportsSir;
-    to.rtt = from.rtt;
+    to.peerSupportsSir = peerSupportsSir;
+    to.rtt = rtt;
     m_waiting.erase(oldSa.Handle());
 }
 
@@ -480,8 +481,7 @@ SirPolicy::OnUnprotectedInvalidSpi(EngineContext& ctx,
         // Our request in flight is the protected probe the Child path needs: overdue, it shows
         // the peer cannot answer on this IKE SA, so go to the IKE path at once (doc/sir.md 7).
         const Time first = sa.tasks.RequestFirstSent();
-        const SirSaData* d = Data(sa);
-        const Time rtt = d && d->rtt > Time(0) ? d->rtt : kDefaultWait;
+        const Time rtt = Data(sa).rtt > Time(0) ? Data(sa).rtt : kDefaultWait;
         if (first != kNever && ctx.Now() - first >= 2 * rtt)
         {
             SendIkeQuery(ctx, sa, "INVALID_SPI with our request unanswered");
@@ -505,6 +505,7 @@ SirPolicy::OnUnprotectedInvalidSpi(EngineContext& ctx,
     const uint32_t spi = child.SpiOut();
     ctx.SendInformational(
         sa, {MakePayload(EncodeCheckSpi(MakeChildCheckSpi(CheckSpiSubtype::Query, spi)))});
+    Data(sa).probeSentAt = ctx.Now();
     EmitCheckSpi(ctx, EventType::CheckSpiQuery, &sa, sa.remote,
                  "sent SK{QUERY} for Child SA " + Hex32(spi));
 }
@@ -870,6 +871,17 @@ SirPolicy::OnProtectedMessage(EngineContext& ctx,
                               const IkeHeader& header,
                               const std::vector<Payload>& payloads)
 {
+    SirSaData& d = Data(sa);
+    if (d.probeSentAt != kNever)
+    {
+        // Y: an authenticated message after our SK{QUERY} (its answer, or anything else)
+        // shows the peer holds this IKE SA: the INVALID_SPI was forged or raced a rekey.
+        d.probeSentAt = kNever;
+        Dampen(sa, ctx.Now());
+        EmitCheckSpi(ctx, EventType::CheckSpiAnswer, &sa, sa.remote,
+                     "protected answer after SK{QUERY}: the peer holds the IKE SA (forged "
+                     "INVALID_SPI or race), dampened");
+    }
     if (header.IsResponse())
     {
         return;

@@ -17,6 +17,8 @@
 #define IKEV2_SIR_POLICY_H
 
 #include "drbg.h"
+#include "engine-events.h"
+#include "ike-sa.h"
 #include "recovery-policy.h"
 #include "sir-check-spi.h"
 #include "token-bucket.h"
@@ -47,6 +49,7 @@ class SirSaData : public PolicySaData
     Time rtt{0};                 ///< round trip measured during IKE_SA_INIT / IKE_AUTH
     Time measureFrom{kNever};    ///< IKE_SA_INIT sent (only until rtt is measured)
     Time dampenUntil{0};         ///< after a recovery or a logged anomaly (ACK, ACK+NACK)
+    Time probeSentAt{kNever};    ///< our SK{CHECK_SPI QUERY} is out (Child path)
     /// Mandatory-initiator variant (Y): on the SA the peer initiated with a valid NACK, the
     /// handle of the SA that NACK proved dead, deleted once this one is authenticated.
     uint64_t replacesHandle{0};
