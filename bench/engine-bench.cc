@@ -217,8 +217,8 @@ BM_Establish(benchmark::State& state, Setup setup)
         now += std::chrono::seconds(1);
         ++n;
     }
-    const double wallUs =
-        std::chrono::duration<double, std::micro>(Clock::now() - t0).count() / std::max<int64_t>(n, 1);
+    const double wallUs = std::chrono::duration<double, std::micro>(Clock::now() - t0).count() /
+                          static_cast<double>(std::max<int64_t>(n, 1));
     if (children != 2 * static_cast<size_t>(n))
     {
         state.SkipWithError("establishment did not complete");
@@ -259,8 +259,8 @@ Register()
     {
         for (AuthKind auth : {AuthKind::Psk, AuthKind::Ecdsa, AuthKind::Rsa})
         {
-            std::string name = std::string("Establish/") + (strstr(ike, "x25519") ? "x25519" : "modp2048") +
-                               "/" +
+            std::string name = std::string("Establish/") +
+                               (strstr(ike, "x25519") ? "x25519" : "modp2048") + "/" +
                                (auth == AuthKind::Psk     ? "psk"
                                 : auth == AuthKind::Ecdsa ? "ecdsa"
                                                           : "rsa");

@@ -43,9 +43,10 @@ OurEspProposals(const PeerConfig& peer, uint32_t spi, uint16_t dhGroup)
             dh.type = static_cast<uint8_t>(TransformType::Dh);
             dh.id = dhGroup;
             // RFC 7296 3.3.2: transforms ordered by type; DH (4) goes before ESN (5).
-            auto pos = std::find_if(p.transforms.begin(), p.transforms.end(), [](const Transform& t) {
-                return t.type > static_cast<uint8_t>(TransformType::Dh);
-            });
+            auto pos = std::find_if(
+                p.transforms.begin(), p.transforms.end(), [](const Transform& t) {
+                    return t.type > static_cast<uint8_t>(TransformType::Dh);
+                });
             p.transforms.insert(pos, dh);
         }
         p.number = number++;

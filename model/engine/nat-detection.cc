@@ -35,7 +35,8 @@ NatDetectionNotifies(uint64_t spiI,
     std::vector<Payload> out;
     Bytes source = fakeSource ? rng.Generate(20) : NatDetectionHash(spiI, spiR, local);
     out.push_back(MakeNotify(notify::kNatDetectionSourceIp, source));
-    out.push_back(MakeNotify(notify::kNatDetectionDestinationIp, NatDetectionHash(spiI, spiR, remote)));
+    out.push_back(
+        MakeNotify(notify::kNatDetectionDestinationIp, NatDetectionHash(spiI, spiR, remote)));
     return out;
 }
 

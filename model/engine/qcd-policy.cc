@@ -54,10 +54,10 @@ IsIkeRekeyResponse(const std::vector<Payload>& payloads, uint64_t& peerSpi)
 } // namespace
 
 QcdPolicy::QcdPolicy(const EndpointConfig& config)
-    : RecoveryPolicy(config),
-      m_replyLimiter(MakeLimiter(config.qcd.tokenRepliesPerSecond)),
-      m_verifyLimiter(MakeLimiter(config.qcd.verificationsPerSecond)),
-      m_hintLimiter(config.limits.hintChecksPerSecond, 1)
+  : RecoveryPolicy(config)
+  , m_replyLimiter(MakeLimiter(config.qcd.tokenRepliesPerSecond))
+  , m_verifyLimiter(MakeLimiter(config.qcd.verificationsPerSecond))
+  , m_hintLimiter(config.limits.hintChecksPerSecond, 1)
 {
     std::string error = ValidateQcdConfig(config.qcd);
     if (!error.empty())
@@ -121,7 +121,7 @@ QcdPolicy::TokenFor(IkeSa& sa)
         d.boundTo = sa.remote.ip;
     }
     return MakePayload(
-        MakeQcdTokenNotify(m_maker->Token(sa.spiI, sa.spiR, bind ? &sa.remote.ip : nullptr)));
+      MakeQcdTokenNotify(m_maker->Token(sa.spiI, sa.spiR, bind ? &sa.remote.ip : nullptr)));
 }
 
 void
@@ -161,7 +161,7 @@ QcdPolicy::OnIkeSaRekeyed(EngineContext& ctx, IkeSa& oldSa, IkeSa& newSa, bool w
     // RFC 6290 4.3: the maker that initiated sends the new SA's token at once, protected.
     if (MakerActive() && weInitiated)
     {
-        ctx.SendInformational(newSa, {TokenFor(newSa)});
+        ctx.SendInformational(newSa, { TokenFor(newSa) });
     }
     SyncChildMap(ctx, newSa); // the Child SAs moved to the new SA
 }
@@ -183,7 +183,7 @@ QcdPolicy::OnProtectedMessage(EngineContext& ctx,
         QcdSaData& d = Data(sa);
         if (d.bound && d.boundTo != sa.remote.ip && sa.state == IkeSaState::Established)
         {
-            ctx.SendInformational(sa, {TokenFor(sa)});
+            ctx.SendInformational(sa, { TokenFor(sa) });
         }
     }
     SyncChildMap(ctx, sa);
@@ -201,42 +201,43 @@ QcdPolicy::OnProtectedMessage(EngineContext& ctx,
     const Bytes& token = tokens.front();
     switch (static_cast<ExchangeType>(header.exchangeType))
     {
-    case ExchangeType::IkeAuth:
-        // The peer's token travels in the message the peer sends: the first request when it
-        // initiated, the final response when it responded (RFC 6290 4.2).
-        if (header.IsResponse() == sa.originalInitiator)
-        {
-            StoreToken(ctx, sa, token, "IKE_AUTH");
-        }
-        return;
-    case ExchangeType::Informational:
-        // 4.3 (the maker initiated the IKE rekey) and 4.4 (replacement): requests only.
-        if (!header.IsResponse())
-        {
-            StoreToken(ctx, sa, token, "INFORMATIONAL");
-        }
-        return;
-    case ExchangeType::CreateChildSa: {
-        // 4.3: the maker answered our IKE rekey; the token is the new SA's, whose remote SPI is
-        // the one in the response's proposal.
-        uint64_t peerSpi = 0;
-        if (!header.IsResponse() || !IsIkeRekeyResponse(payloads, peerSpi))
-        {
-            return;
-        }
-        for (IkeSa* other : ctx.IkeSas())
-        {
-            if (other != &sa && other->PeerIndex() == sa.PeerIndex() &&
-                other->RemoteSpi() == peerSpi && other->originalInitiator)
+        case ExchangeType::IkeAuth:
+            // The peer's token travels in the message the peer sends: the first request when it
+            // initiated, the final response when it responded (RFC 6290 4.2).
+            if (header.IsResponse() == sa.originalInitiator)
             {
-                StoreToken(ctx, *other, token, "CREATE_CHILD_SA");
+                StoreToken(ctx, sa, token, "IKE_AUTH");
+            }
+            return;
+        case ExchangeType::Informational:
+            // 4.3 (the maker initiated the IKE rekey) and 4.4 (replacement): requests only.
+            if (!header.IsResponse())
+            {
+                StoreToken(ctx, sa, token, "INFORMATIONAL");
+            }
+            return;
+        case ExchangeType::CreateChildSa:
+        {
+            // 4.3: the maker answered our IKE rekey; the token is the new SA's, whose remote SPI is
+            // the one in the response's proposal.
+            uint64_t peerSpi = 0;
+            if (!header.IsResponse() || !IsIkeRekeyResponse(payloads, peerSpi))
+            {
                 return;
             }
+            for (IkeSa* other : ctx.IkeSas())
+            {
+                if (other != &sa && other->PeerIndex() == sa.PeerIndex() &&
+                    other->RemoteSpi() == peerSpi && other->originalInitiator)
+                {
+                    StoreToken(ctx, *other, token, "CREATE_CHILD_SA");
+                    return;
+                }
+            }
+            return; // the new SA lost a rekey collision already: its token dies with it
         }
-        return; // the new SA lost a rekey collision already: its token dies with it
-    }
-    default:
-        return;
+        default:
+            return;
     }
 }
 
@@ -303,14 +304,11 @@ QcdPolicy::ReplyTokens(EngineContext& ctx,
     }
     // Bound to the address asking: a token requested from anywhere else is useless against
     // the taker's stored one (5.2).
-    return m_maker->AllTokens(
-        spiI, spiR, m_config.qcd.bindTakerAddress ? &in.remote.ip : nullptr);
+    return m_maker->AllTokens(spiI, spiR, m_config.qcd.bindTakerAddress ? &in.remote.ip : nullptr);
 }
 
 UnprotectedReply
-QcdPolicy::OnUnknownIkeSpiRequest(EngineContext& ctx,
-                                  const IkeMessage& request,
-                                  const Datagram& in)
+QcdPolicy::OnUnknownIkeSpiRequest(EngineContext& ctx, const IkeMessage& request, const Datagram& in)
 {
     // HDR (SPIs, Message ID and exchange type copied, R=1; built by the endpoint),
     // N(INVALID_IKE_SPI) first for peers without QCD, then N(QCD_TOKEN) x 1..4 (RFC 6290 4.5).
@@ -392,8 +390,11 @@ QcdPolicy::OnUnprotectedInvalidSpi(EngineContext& ctx,
         // RFC 6290 8.2: verified against the parent of the Child SA the INVALID_SPI names.
         if (message.header.spiI != sa.spiI || message.header.spiR != sa.spiR)
         {
-            Reject(ctx, sa, in, "INVALID_SPI + QCD_TOKEN names another IKE SA than the Child "
-                                "SA's parent");
+            Reject(ctx,
+                   sa,
+                   in,
+                   "INVALID_SPI + QCD_TOKEN names another IKE SA than the Child "
+                   "SA's parent");
         }
         else if (Verify(ctx, sa, tokens, in, "ESP"))
         {
@@ -435,20 +436,36 @@ QcdPolicy::Verify(EngineContext& ctx,
         Reject(ctx, sa, in, std::to_string(tokens.size()) + " token(s), none matches");
         return false;
     }
+    // An SA already replaced by an IKE rekey (its Delete still in flight, the peer deleted it
+    // already and answers from the unknown-SPI path) or a second SA of the same connection is
+    // not a lost peer: it only goes away.
+    const bool replaced = sa.state == IkeSaState::Deleting;
+    bool sibling = false;
+    for (IkeSa* other : ctx.IkeSas())
+    {
+        sibling |= other != &sa && other->PeerIndex() == sa.PeerIndex() &&
+                   other->state != IkeSaState::Connecting;
+    }
     Event v = ctx.MakeEvent(EventType::TokenVerified, &sa);
     v.remote = in.remote;
     v.notifyType = notify::kQcdToken;
-    v.detail = path;
+    v.detail = std::string(path) + (replaced || sibling ? " (SA already replaced)" : "");
     ctx.Emit(std::move(v));
-    Event r = ctx.MakeEvent(EventType::RecoveryDetected, &sa);
-    r.remote = in.remote;
-    r.notifyType = notify::kQcdToken;
-    r.detail = std::string("qcd-") + path;
-    ctx.Emit(std::move(r));
+    if (!replaced && !sibling)
+    {
+        Event r = ctx.MakeEvent(EventType::RecoveryDetected, &sa);
+        r.remote = in.remote;
+        r.notifyType = notify::kQcdToken;
+        r.detail = std::string("qcd-") + path;
+        ctx.Emit(std::move(r));
+    }
     const PeerConfig& peer = sa.Peer();
     // Silently: no Delete, no reply; the request in flight is abandoned with the SA.
     ctx.DeleteIkeSa(sa, "qcd-token");
-    Reestablish(ctx, peer);
+    if (!replaced && !sibling)
+    {
+        Reestablish(ctx, peer);
+    }
     return true;
 }
 
@@ -474,6 +491,14 @@ QcdPolicy::Reestablish(EngineContext& ctx, const PeerConfig& peer)
     {
         return;
     }
+    for (IkeSa* other : ctx.IkeSas())
+    {
+        if (other->Peer().name == peer.name && other->state == IkeSaState::Connecting &&
+            other->originalInitiator)
+        {
+            return; // already being re-established
+        }
+    }
     if (m_pending.size() >= m_config.qcd.maxPending)
     {
         // Cap on pending work: this connection comes back on traffic (trap) or from the peer.
@@ -491,10 +516,7 @@ QcdPolicy::Reestablish(EngineContext& ctx, const PeerConfig& peer)
 }
 
 void
-QcdPolicy::OnUnprotectedHint(EngineContext& ctx,
-                             IkeSa& sa,
-                             uint16_t notifyType,
-                             const Datagram& in)
+QcdPolicy::OnUnprotectedHint(EngineContext& ctx, IkeSa& sa, uint16_t notifyType, const Datagram& in)
 {
     // RFC 7296 2.21.4, as the hint scheme: a liveness check at once, rate-limited per SA, its
     // schedule not shortened. Against a QCD maker the check is what fetches the token.
@@ -525,8 +547,8 @@ QcdPolicy::VolatileStateBytes() const
 {
     // The secrets and keyed HMACs are a fixed cost (about 1 KiB per generation in OpenSSL);
     // the tables are bounded.
-    return m_replyLimiter.StateBytes() + m_verifyLimiter.StateBytes() +
-           m_hintLimiter.StateBytes() + m_pending.size() * (sizeof(uint64_t) + 4 * sizeof(void*));
+    return m_replyLimiter.StateBytes() + m_verifyLimiter.StateBytes() + m_hintLimiter.StateBytes() +
+           m_pending.size() * (sizeof(uint64_t) + 4 * sizeof(void*));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -671,7 +693,7 @@ QcdPolicy::EraseMapEntries(EngineContext& ctx, IkeSa& sa)
 bool
 QcdPolicy::LookupMap(EngineContext& ctx, uint32_t spi, uint64_t& spiI, uint64_t& spiR) const
 {
-    for (const char* prefix : {kOldMapPrefix, kMapPrefix})
+    for (const char* prefix : { kOldMapPrefix, kMapPrefix })
     {
         const Bytes* v = ctx.Store().Get(MapKey(prefix, spi));
         if (!v)

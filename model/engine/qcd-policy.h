@@ -28,7 +28,7 @@ class QcdSaData : public PolicySaData
     StoredToken token;
     /// Maker with address binding (RFC 6290 5.2): the address our token for this SA is bound
     /// to, so that a change is noticed and a replacement sent (4.4).
-    bool bound{false};
+    bool bound{ false };
     Ipv4Address boundTo;
     /// Maker with the 8.2 map: the inbound Child SPIs of this SA written to the store.
     std::vector<uint32_t> mappedSpis;
@@ -84,9 +84,7 @@ class QcdPolicy : public RecoveryPolicy
     UnprotectedReply OnUnknownIkeSpiRequest(EngineContext& ctx,
                                             const IkeMessage& request,
                                             const Datagram& in) override;
-    UnprotectedReply OnUnknownEspSpi(EngineContext& ctx,
-                                     uint32_t spi,
-                                     const Datagram& in) override;
+    UnprotectedReply OnUnknownEspSpi(EngineContext& ctx, uint32_t spi, const Datagram& in) override;
 
     // Taker: verification (4.5, 8.2) and the RFC 7296 2.21.4 hint for everything else.
     void OnUnprotectedForSa(EngineContext& ctx,
@@ -146,7 +144,7 @@ class QcdPolicy : public RecoveryPolicy
     RateLimiter m_hintLimiter;
     /// Re-initiations started by verified tokens, not yet established (QcdConfig::maxPending).
     std::set<uint64_t> m_pending;
-    size_t m_mapEntries{0};
+    size_t m_mapEntries{ 0 };
 };
 
 } // namespace ikev2

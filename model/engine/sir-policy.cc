@@ -144,18 +144,26 @@ EmitMalformed(EngineContext& ctx, IkeSa* sa, const SocketAddress& remote, const 
     ctx.Emit(std::move(e));
 }
 
+/// One recovery takes, from one peer, up to three unauthenticated messages within two RTTs
+/// (INVALID_SPI, INVALID_IKE_SPI, NACK) and sends it two queries (SK{QUERY}, QUERY): the buckets
+/// hold at least that much, so that even a limit of 1/s lets one whole recovery through.
+constexpr double kAcceptPerRecovery = 3;
+constexpr double kQueriesPerRecovery = 2;
+
 double
-Burst(double rate)
+Burst(double rate, double perRecovery)
 {
-    return std::max(1.0, rate);
+    return std::max(perRecovery, rate);
 }
 
 } // namespace
 
 SirPolicy::SirPolicy(const EndpointConfig& config)
-    : RecoveryPolicy(config),
-      m_queryLimiter(config.sir.queriesPerSecond, Burst(config.sir.queriesPerSecond)),
-      m_acceptLimiter(config.sir.acceptPerSecond, Burst(config.sir.acceptPerSecond))
+  : RecoveryPolicy(config)
+  , m_queryLimiter(config.sir.queriesPerSecond,
+                   Burst(config.sir.queriesPerSecond, kQueriesPerRecovery))
+  , m_acceptLimiter(config.sir.acceptPerSecond,
+                    Burst(config.sir.acceptPerSecond, kAcceptPerRecovery))
 {
     const SirConfig& s = config.sir;
     if (s.queriesPerSecond < 0 || s.acceptPerSecond < 0)
@@ -181,7 +189,7 @@ SirPolicy::OnStart(EngineContext& ctx)
     // Its own generator, so that SIR leaves the engine's SPI and nonce stream untouched (the
     // same seed gives the same SAs under every scheme); a new label per boot.
     m_drbg = std::make_unique<Drbg>(
-        m_config.seed, m_config.name + "/sir-cookie/boot-" + std::to_string(ctx.BootCount()));
+      m_config.seed, m_config.name + "/sir-cookie/boot-" + std::to_string(ctx.BootCount()));
     m_jar = std::make_unique<SirCookieJar>(*m_drbg, m_config.sir.cookieLifetime);
 }
 
@@ -246,6 +254,13 @@ SirPolicy::WaitTime(const IkeSa& sa) const
     return std::clamp(d->rtt, kMinWait, kMaxWait);
 }
 
+Time
+SirPolicy::MeasuredRtt(const IkeSa& sa) const
+{
+    const SirSaData* d = Data(sa);
+    return d && d->rtt > Time(0) ? d->rtt : kDefaultWait;
+}
+
 bool
 SirPolicy::Accept(EngineContext& ctx, IkeSa* sa, const SocketAddress& from, const char* what)
 {
@@ -292,7 +307,7 @@ SirPolicy::AddIkeSaInitPayloads(EngineContext& ctx,
         if (m_pendingCookieX && m_pendingCookieX->first == sa.PeerIndex())
         {
             d.initNotify = std::make_unique<NotifyPayload>(
-                EncodeCheckSpi(MakeLoneCookie(m_pendingCookieX->second)));
+              EncodeCheckSpi(MakeLoneCookie(m_pendingCookieX->second)));
             m_pendingCookieX.reset();
         }
         if (m_pendingNack)
@@ -315,7 +330,7 @@ SirPolicy::AddIkeSaInitPayloads(EngineContext& ctx,
             out.insert(at, MakePayload(*d.initNotify));
         }
     }
-    out.push_back(MakePayload(VendorIdPayload{SirVendorId()}));
+    out.push_back(MakePayload(VendorIdPayload{ SirVendorId() }));
 }
 
 void
@@ -363,7 +378,10 @@ SirPolicy::OnNackInInit(EngineContext& ctx, IkeSa& fresh, const CheckSpi& nack)
     if (!old || old == &fresh || old->state == IkeSaState::Connecting ||
         old->remote.ip != fresh.remote.ip)
     {
-        EmitIgnored(ctx, nullptr, notify::kCheckSpi, fresh.remote,
+        EmitIgnored(ctx,
+                    nullptr,
+                    notify::kCheckSpi,
+                    fresh.remote,
                     "sir: NACK in IKE_SA_INIT for no SA of ours with that peer");
         return;
     }
@@ -380,14 +398,20 @@ SirPolicy::OnNackInInit(EngineContext& ctx, IkeSa& fresh, const CheckSpi& nack)
     // IKE_SA_INIT's when the old SA used UDP 4500).
     if (!m_jar || !m_jar->Verify(nack.cookie, nack, 0, 0, old->local, old->remote, ctx.Now()))
     {
-        EmitCheckSpi(ctx, EventType::CookieRejected, old, fresh.remote,
+        EmitCheckSpi(ctx,
+                     EventType::CookieRejected,
+                     old,
+                     fresh.remote,
                      "sir: NACK in IKE_SA_INIT with an invalid or expired cookie");
         return;
     }
     Data(fresh).replacesHandle = old->Handle();
     Dampen(*old, ctx.Now());
     m_waiting.erase(old->Handle());
-    EmitCheckSpi(ctx, EventType::CheckSpiAnswer, old, fresh.remote,
+    EmitCheckSpi(ctx,
+                 EventType::CheckSpiAnswer,
+                 old,
+                 fresh.remote,
                  "nack in IKE_SA_INIT (mandatory initiator): replaced once the new SA is "
                  "authenticated");
     Event r = ctx.MakeEvent(EventType::RecoveryDetected, old);
@@ -461,8 +485,21 @@ SirPolicy::MayQuery(EngineContext& ctx, IkeSa& sa, uint16_t trigger, const Datag
         Ignore(ctx, &sa, trigger, in, "sir: dampened");
         return false;
     }
-    return Accept(ctx, &sa, in.remote, trigger == notify::kInvalidSpi ? "INVALID_SPI"
-                                                                      : "INVALID_IKE_SPI");
+    return true;
+}
+
+bool
+SirPolicy::QueryOutstanding(EngineContext& ctx, IkeSa& sa, uint16_t trigger, const Datagram& in)
+{
+    // One QUERY outstanding per SA: its answer is one RTT away; if it is lost, the next trigger
+    // after two RTTs asks again (draft 3.2.2: a lost message restarts the process).
+    const SirSaData& d = Data(sa);
+    if (d.querySentAt != kNever && ctx.Now() - d.querySentAt < 2 * MeasuredRtt(sa))
+    {
+        Ignore(ctx, &sa, trigger, in, "sir: QUERY outstanding");
+        return true;
+    }
+    return false;
 }
 
 void
@@ -478,18 +515,26 @@ SirPolicy::OnUnprotectedInvalidSpi(EngineContext& ctx,
     }
     if (sa.tasks.Busy())
     {
-        // Our request in flight is the protected probe the Child path needs: overdue, it shows
-        // the peer cannot answer on this IKE SA, so go to the IKE path at once (doc/sir.md 7).
+        // Our request in flight (a liveness check, or our own SK{QUERY}) is the protected probe
+        // the Child path needs: unanswered for two RTTs, it shows the peer cannot answer on
+        // this IKE SA, so go to the IKE path at once (doc/sir.md 7) rather than wait for its
+        // next retransmission. Ignored hints take no token from the peer's bucket: the NACK
+        // must still get one.
         const Time first = sa.tasks.RequestFirstSent();
-        const Time rtt = Data(sa).rtt > Time(0) ? Data(sa).rtt : kDefaultWait;
-        if (first != kNever && ctx.Now() - first >= 2 * rtt)
+        if (first == kNever || ctx.Now() - first < 2 * MeasuredRtt(sa))
+        {
+            Ignore(ctx, &sa, notify::kInvalidSpi, in, "sir: exchange in flight");
+            return;
+        }
+        if (!QueryOutstanding(ctx, sa, notify::kInvalidSpi, in) &&
+            Accept(ctx, &sa, in.remote, "INVALID_SPI"))
         {
             SendIkeQuery(ctx, sa, "INVALID_SPI with our request unanswered");
         }
-        else
-        {
-            Ignore(ctx, &sa, notify::kInvalidSpi, in, "sir: exchange in flight");
-        }
+        return;
+    }
+    if (!Accept(ctx, &sa, in.remote, "INVALID_SPI"))
+    {
         return;
     }
     if (!m_queryLimiter.Allow(sa.remote.ip, ctx.Now()))
@@ -504,10 +549,10 @@ SirPolicy::OnUnprotectedInvalidSpi(EngineContext& ctx,
     // The SPI as it appeared in the ESP packets (the peer's inbound SPI, ours outbound).
     const uint32_t spi = child.SpiOut();
     ctx.SendInformational(
-        sa, {MakePayload(EncodeCheckSpi(MakeChildCheckSpi(CheckSpiSubtype::Query, spi)))});
+      sa, { MakePayload(EncodeCheckSpi(MakeChildCheckSpi(CheckSpiSubtype::Query, spi))) });
     Data(sa).probeSentAt = ctx.Now();
-    EmitCheckSpi(ctx, EventType::CheckSpiQuery, &sa, sa.remote,
-                 "sent SK{QUERY} for Child SA " + Hex32(spi));
+    EmitCheckSpi(
+      ctx, EventType::CheckSpiQuery, &sa, sa.remote, "sent SK{QUERY} for Child SA " + Hex32(spi));
 }
 
 void
@@ -536,8 +581,9 @@ SirPolicy::SendIkeQuery(EngineContext& ctx, IkeSa& sa, const char* why)
     m.header.flags = sa.originalInitiator ? kFlagInitiator : 0;
     m.payloads.push_back(MakePayload(EncodeCheckSpi(q)));
     ctx.SendUnprotected(sa.local, sa.remote, m);
-    EmitCheckSpi(ctx, EventType::CheckSpiQuery, &sa, sa.remote,
-                 std::string("sent QUERY after ") + why);
+    Data(sa).querySentAt = ctx.Now();
+    EmitCheckSpi(
+      ctx, EventType::CheckSpiQuery, &sa, sa.remote, std::string("sent QUERY after ") + why);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -563,7 +609,9 @@ SirPolicy::OnUnprotectedForSa(EngineContext& ctx,
         if (h.IsResponse() && message.FindNotify(notify::kInvalidIkeSpi) &&
             sa.tasks.ExpectsResponse(h))
         {
-            if (MayQuery(ctx, sa, notify::kInvalidIkeSpi, in))
+            if (MayQuery(ctx, sa, notify::kInvalidIkeSpi, in) &&
+                !QueryOutstanding(ctx, sa, notify::kInvalidIkeSpi, in) &&
+                Accept(ctx, &sa, in.remote, "INVALID_IKE_SPI"))
             {
                 SendIkeQuery(ctx, sa, "INVALID_IKE_SPI");
             }
@@ -574,7 +622,10 @@ SirPolicy::OnUnprotectedForSa(EngineContext& ctx,
     }
     if (!NamesHeaderSa(*main, h))
     {
-        EmitIgnored(ctx, &sa, notify::kCheckSpi, in.remote,
+        EmitIgnored(ctx,
+                    &sa,
+                    notify::kCheckSpi,
+                    in.remote,
                     "sir: unprotected CHECK_SPI not about the IKE SA of its header");
         return;
     }
@@ -614,12 +665,20 @@ SirPolicy::OnAnswer(EngineContext& ctx,
         return;
     }
     // Stateless proof that this answers a QUERY we sent to this address (draft 3.2.4).
-    if (!m_jar || !m_jar->Verify(answer.cookie, answer, message.header.spiI,
-                                 message.header.spiR, in.local, in.remote, now))
+    if (!m_jar || !m_jar->Verify(answer.cookie,
+                                 answer,
+                                 message.header.spiI,
+                                 message.header.spiR,
+                                 in.local,
+                                 in.remote,
+                                 now))
     {
-        EmitCheckSpi(ctx, EventType::CookieRejected, &sa, in.remote,
+        EmitCheckSpi(ctx,
+                     EventType::CookieRejected,
+                     &sa,
+                     in.remote,
                      std::string("sir: ") + CheckSpiSubtypeName(answer.subtype) +
-                         " with an invalid or expired cookie");
+                       " with an invalid or expired cookie");
         return;
     }
     if (ack)
@@ -630,10 +689,12 @@ SirPolicy::OnAnswer(EngineContext& ctx,
             m_waiting.erase(waiting);
         }
         Dampen(sa, now);
-        EmitCheckSpi(ctx, EventType::CheckSpiAnswer, &sa, in.remote,
-                     contradicted
-                         ? "ack and nack: re-creation aborted (forged NACK or race)"
-                         : "ack: SA kept (race or spoofed INVALID_SPI)");
+        EmitCheckSpi(ctx,
+                     EventType::CheckSpiAnswer,
+                     &sa,
+                     in.remote,
+                     contradicted ? "ack and nack: re-creation aborted (forged NACK or race)"
+                                  : "ack: SA kept (race or spoofed INVALID_SPI)");
         return;
     }
     if (waiting != m_waiting.end())
@@ -644,8 +705,11 @@ SirPolicy::OnAnswer(EngineContext& ctx,
     if (m_config.sir.waitBeforeRekey)
     {
         const Time wait = WaitTime(sa);
-        m_waiting[sa.Handle()] = Waiting{now + wait, cookieX};
-        EmitCheckSpi(ctx, EventType::CheckSpiAnswer, &sa, in.remote,
+        m_waiting[sa.Handle()] = Waiting{ now + wait, cookieX };
+        EmitCheckSpi(ctx,
+                     EventType::CheckSpiAnswer,
+                     &sa,
+                     in.remote,
                      "nack: waiting " + Millis(wait) + " for a contradicting ACK");
         return;
     }
@@ -699,7 +763,10 @@ SirPolicy::OnTimer(EngineContext& ctx)
     {
         if (IkeSa* sa = ctx.FindIkeSaByHandle(handle))
         {
-            EmitCheckSpi(ctx, EventType::CheckSpiAnswer, sa, sa->remote,
+            EmitCheckSpi(ctx,
+                         EventType::CheckSpiAnswer,
+                         sa,
+                         sa->remote,
                          "nack: no contradicting ACK within the wait, re-creating");
             Recreate(ctx, *sa, cookieX);
         }
@@ -710,9 +777,7 @@ SirPolicy::OnTimer(EngineContext& ctx)
 // X: answering QUERYs
 
 void
-SirPolicy::OnUnprotectedOutsideSa(EngineContext& ctx,
-                                  const IkeMessage& message,
-                                  const Datagram& in)
+SirPolicy::OnUnprotectedOutsideSa(EngineContext& ctx, const IkeMessage& message, const Datagram& in)
 {
     const IkeHeader& h = message.header;
     if (h.IsResponse())
@@ -775,7 +840,7 @@ SirPolicy::AnswerQuery(EngineContext& ctx,
     {
         // Cookie_X: lets the IKE_SA_INIT that re-creates the SA past our COOKIE demand.
         reply.payloads.push_back(MakePayload(EncodeCheckSpi(
-            MakeLoneCookie(m_jar->MakeLone(IpOnly(in.local), IpOnly(in.remote), ctx.Now())))));
+          MakeLoneCookie(m_jar->MakeLone(IpOnly(in.local), IpOnly(in.remote), ctx.Now())))));
     }
     ctx.SendUnprotected(in.local, in.remote, reply);
     Event e = ctx.MakeEvent(EventType::CheckSpiAnswer, sa);
@@ -798,8 +863,7 @@ SirPolicy::InitiateWithNack(EngineContext& ctx,
     for (size_t i = 0; i < peers.size(); ++i)
     {
         const PeerConfig& p = peers[i];
-        if (p.remote.ip == in.remote.ip &&
-            (p.local.ip.value == 0 || p.local.ip == in.local.ip))
+        if (p.remote.ip == in.remote.ip && (p.local.ip.value == 0 || p.local.ip == in.local.ip))
         {
             index = i;
             break;
@@ -813,7 +877,10 @@ SirPolicy::InitiateWithNack(EngineContext& ctx,
     {
         if (s->PeerIndex() == index && s->originalInitiator && s->state == IkeSaState::Connecting)
         {
-            EmitIgnored(ctx, s, notify::kCheckSpi, in.remote,
+            EmitIgnored(ctx,
+                        s,
+                        notify::kCheckSpi,
+                        in.remote,
                         "sir: QUERY while our IKE_SA_INIT with a NACK is under way");
             return true;
         }
@@ -822,7 +889,7 @@ SirPolicy::InitiateWithNack(EngineContext& ctx,
     uint64_t spiR = 0;
     CheckSpiIkeSpis(c, query.header.spiI, query.header.spiR, spiI, spiR);
     m_pendingNack =
-        EncodeCheckSpi(MakeExplicitIkeCheckSpi(CheckSpiSubtype::Nack, spiI, spiR, c.cookie));
+      EncodeCheckSpi(MakeExplicitIkeCheckSpi(CheckSpiSubtype::Nack, spiI, spiR, c.cookie));
     IkeSa* fresh = ctx.Initiate(peers[index].name);
     m_pendingNack.reset();
     if (!fresh)
@@ -857,7 +924,10 @@ SirPolicy::AcceptsCookieSubstitute(EngineContext& ctx,
     {
         return true;
     }
-    EmitCheckSpi(ctx, EventType::CookieRejected, nullptr, in.remote,
+    EmitCheckSpi(ctx,
+                 EventType::CookieRejected,
+                 nullptr,
+                 in.remote,
                  "sir: IKE_SA_INIT with an invalid or expired Cookie_X");
     return false;
 }
@@ -878,7 +948,10 @@ SirPolicy::OnProtectedMessage(EngineContext& ctx,
         // shows the peer holds this IKE SA: the INVALID_SPI was forged or raced a rekey.
         d.probeSentAt = kNever;
         Dampen(sa, ctx.Now());
-        EmitCheckSpi(ctx, EventType::CheckSpiAnswer, &sa, sa.remote,
+        EmitCheckSpi(ctx,
+                     EventType::CheckSpiAnswer,
+                     &sa,
+                     sa.remote,
                      "protected answer after SK{QUERY}: the peer holds the IKE SA (forged "
                      "INVALID_SPI or race), dampened");
     }
@@ -905,15 +978,21 @@ SirPolicy::OnProtectedMessage(EngineContext& ctx,
         const uint32_t spi = CheckSpiEspSpi(c);
         if (sa.FindChildByIn(spi))
         {
-            EmitCheckSpi(ctx, EventType::CheckSpiQuery, &sa, sa.remote,
+            EmitCheckSpi(ctx,
+                         EventType::CheckSpiQuery,
+                         &sa,
+                         sa.remote,
                          "received SK{QUERY} for live Child SA " + Hex32(spi) +
-                             ": race or forged INVALID_SPI (security log)");
+                           ": race or forged INVALID_SPI (security log)");
             continue;
         }
-        EmitCheckSpi(ctx, EventType::CheckSpiQuery, &sa, sa.remote,
+        EmitCheckSpi(ctx,
+                     EventType::CheckSpiQuery,
+                     &sa,
+                     sa.remote,
                      "received SK{QUERY} for missing Child SA " + Hex32(spi) +
-                         ": protected INVALID_SPI");
-        ctx.SendInformational(sa, {MakeNotify(notify::kInvalidSpi, SpiToBytes(spi))});
+                       ": protected INVALID_SPI");
+        ctx.SendInformational(sa, { MakeNotify(notify::kInvalidSpi, SpiToBytes(spi)) });
     }
 }
 

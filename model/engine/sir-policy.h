@@ -45,14 +45,15 @@ class SirSaData : public PolicySaData
         return n;
     }
 
-    bool peerSupportsSir{false}; ///< the peer sent the "SECURE IKE RECOVERY" Vendor ID
-    Time rtt{0};                 ///< round trip measured during IKE_SA_INIT / IKE_AUTH
-    Time measureFrom{kNever};    ///< IKE_SA_INIT sent (only until rtt is measured)
-    Time dampenUntil{0};         ///< after a recovery or a logged anomaly (ACK, ACK+NACK)
-    Time probeSentAt{kNever};    ///< our SK{CHECK_SPI QUERY} is out (Child path)
+    bool peerSupportsSir{ false }; ///< the peer sent the "SECURE IKE RECOVERY" Vendor ID
+    Time rtt{ 0 };                 ///< round trip measured during IKE_SA_INIT / IKE_AUTH
+    Time measureFrom{ kNever };    ///< IKE_SA_INIT sent (only until rtt is measured)
+    Time dampenUntil{ 0 };         ///< after a recovery or a logged anomaly (ACK, ACK+NACK)
+    Time probeSentAt{ kNever };    ///< our SK{CHECK_SPI QUERY} is out (Child path)
+    Time querySentAt{ kNever };    ///< our last unprotected QUERY (one outstanding per SA)
     /// Mandatory-initiator variant (Y): on the SA the peer initiated with a valid NACK, the
     /// handle of the SA that NACK proved dead, deleted once this one is authenticated.
-    uint64_t replacesHandle{0};
+    uint64_t replacesHandle{ 0 };
     /// Until established: the CHECK_SPI this SA repeats in every IKE_SA_INIT request it sends
     /// (Y re-creating: Cookie_X as LONE_COOKIE; X as mandatory initiator: the NACK).
     std::unique_ptr<NotifyPayload> initNotify;
@@ -106,12 +107,14 @@ class SirPolicy : public RecoveryPolicy
     /// The wait before re-creating (draft 3.2.3) for @p sa: the configured time, else its
     /// measured RTT clamped to [1 ms, 1 s], else 100 ms.
     Time WaitTime(const IkeSa& sa) const;
+    /// The RTT measured during IKE_SA_INIT / IKE_AUTH, 100 ms when nothing was measured.
+    Time MeasuredRtt(const IkeSa& sa) const;
 
   private:
     /// A valid NACK seen while waiting (draft 3.2.3) for a contradicting ACK.
     struct Waiting
     {
-        Time until{kNever};
+        Time until{ kNever };
         Bytes cookieX;
     };
 
@@ -121,8 +124,11 @@ class SirPolicy : public RecoveryPolicy
     void Dampen(IkeSa& sa, Time now);
     /// Rate limit on unauthenticated input from @p from; emits RateLimited when refused.
     bool Accept(EngineContext& ctx, IkeSa* sa, const SocketAddress& from, const char* what);
-    /// Y: the common gate of both triggers (established, SIR peer, not dampened, not waiting).
+    /// Y: the common gate of both triggers (established, SIR peer, not dampened, not waiting);
+    /// the caller then takes a token from the peer's bucket only for a hint it acts on.
     bool MayQuery(EngineContext& ctx, IkeSa& sa, uint16_t trigger, const Datagram& in);
+    /// Y: true (and the hint ignored) while our last QUERY on @p sa may still be answered.
+    bool QueryOutstanding(EngineContext& ctx, IkeSa& sa, uint16_t trigger, const Datagram& in);
     /// Y, IKE path step 3: the unprotected QUERY with Cookie_Y for the IKE SA @p sa.
     void SendIkeQuery(EngineContext& ctx, IkeSa& sa, const char* why);
     /// Y, step 5: an ACK or NACK (header form) answering our QUERY on @p sa.

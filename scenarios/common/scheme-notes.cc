@@ -39,14 +39,22 @@ SchemeModelledNote(const std::string& scheme)
     }
     if (scheme == "qcd")
     {
-        return "RFC 6290 Quick Crash Detection: tokens exchanged in IKE_AUTH; the rebooted "
-               "maker answers with an unprotected INVALID_IKE_SPI + QCD_TOKEN, and the taker "
-               "deletes the SA silently when the token verifies";
+        return "RFC 6290 Quick Crash Detection: HMAC-SHA-256 tokens from a persistent secret, "
+               "exchanged protected in IKE_AUTH and after IKE rekeys; the rebooted maker answers "
+               "a request for an unknown IKE SA with an unprotected INVALID_IKE_SPI + QCD_TOKEN "
+               "(up to 4 secret generations), the taker deletes the SA silently when the token "
+               "verifies and re-initiates; ESP triggers INVALID_SPI -> liveness check -> token, "
+               "or INVALID_SPI + QCD_TOKEN at once with the 8.2 child-SPI map; knobs: the qcd* "
+               "flags (doc/qcd.md)";
     }
     if (scheme == "sir")
     {
-        return "draft-detienne-ikev2-recovery-03 Safe IKE Recovery: INVALID_IKE_SPI, "
-               "CHECK_SPI query with a stateless cookie, ACK/NACK, re-create then delete";
+        return "draft-detienne-ikev2-recovery-03 Safe IKE Recovery: INVALID_SPI -> protected "
+               "SK{CHECK_SPI QUERY} -> INVALID_IKE_SPI -> unprotected CHECK_SPI QUERY with a "
+               "stateless cookie -> ACK (SA kept) or NACK with the peer's Cookie_X -> the "
+               "survivor re-creates the IKE and Child SAs, then deletes the old ones; knobs: "
+               "wait-before-rekey, dampening, per-peer rate limits, mandatory initiator; the "
+               "ticket-based variant (RFC 5723 resumption) is not modelled";
     }
     return "unknown scheme";
 }

@@ -35,6 +35,92 @@ EffectiveProfile(const ScenarioFlags& flags)
     return p;
 }
 
+// QCD knobs (RFC 6290; doc/qcd.md), on both gateways. Kept together so that the flags, their
+// check and the attributes they set stay in step.
+const char* const kQcdKnobs[] = { "qcdMaker",          "qcdTaker",          "qcdTokenLength",
+                                  "qcdHash",           "qcdBindAddress",    "qcdChildSpiMap",
+                                  "qcdStoreDigest",    "qcdReinitiate",     "qcdPostBootWindow",
+                                  "qcdTokenReplyRate", "qcdVerificationRate", "qcdMaxPending" };
+
+void
+AddQcdFlags(ScenarioFlags& flags)
+{
+    flags.AddBool("qcdMaker", "qcd: hand out tokens and answer with them after a reboot", true);
+    flags.AddBool("qcdTaker", "qcd: store the peer's token and act on it", true);
+    flags.AddUint("qcdTokenLength", "qcd: token length, octets (RFC 6290 4.1)", 32, 16, 128);
+    flags.AddString(
+      "qcdHash", "qcd: HMAC hash of the token", "sha256", { "sha256", "sha384", "sha512" });
+    flags.AddBool("qcdBindAddress", "qcd: the token binds the taker's address (5.2)", false);
+    flags.AddBool("qcdChildSpiMap",
+                  "qcd: persist Child SPI -> IKE SA so ESP is answered with a token (8.2)",
+                  false);
+    flags.AddBool("qcdStoreDigest", "qcd: the taker keeps the token's SHA-256 only", false);
+    flags.AddString("qcdReinitiate",
+                    "qcd: after a verified token re-initiate now, or as the connection's start "
+                    "action says (traffic: on the next packet for trap)",
+                    "now",
+                    { "now", "traffic" });
+    flags.AddDouble("qcdPostBootWindow",
+                    "qcd: tokens in clear only this long after boot, s (0: always)",
+                    0,
+                    0,
+                    86400);
+    flags.AddDouble("qcdTokenReplyRate",
+                    "qcd: token replies per source address per second (0: no limit)",
+                    10,
+                    0,
+                    1e6);
+    flags.AddDouble("qcdVerificationRate",
+                    "qcd: token verifications per source address per second (0: no limit)",
+                    10,
+                    0,
+                    1e6);
+    flags.AddUint("qcdMaxPending",
+                  "qcd: re-initiations after verified tokens in progress at once",
+                  1000,
+                  0,
+                  1000000000);
+}
+
+void
+CheckQcdFlags(const ScenarioFlags& flags)
+{
+    if (flags.GetString("scheme") == "qcd")
+    {
+        return;
+    }
+    for (const char* knob : kQcdKnobs)
+    {
+        if (flags.IsSet(knob))
+        {
+            flags.Fail(std::string("--") + knob + " applies only to --scheme=qcd (got --scheme=" +
+                       flags.GetString("scheme") + ")");
+        }
+    }
+}
+
+void
+ApplyQcdFlags(const ScenarioFlags& flags, IkeHelper& helper)
+{
+    helper.SetAttribute("QcdMaker", BooleanValue(flags.GetBool("qcdMaker")));
+    helper.SetAttribute("QcdTaker", BooleanValue(flags.GetBool("qcdTaker")));
+    helper.SetAttribute("QcdTokenLength",
+                        UintegerValue(static_cast<uint32_t>(flags.GetUint("qcdTokenLength"))));
+    helper.SetAttribute("QcdHash", StringValue(flags.GetString("qcdHash")));
+    helper.SetAttribute("QcdBindTakerAddress", BooleanValue(flags.GetBool("qcdBindAddress")));
+    helper.SetAttribute("QcdChildSpiMap", BooleanValue(flags.GetBool("qcdChildSpiMap")));
+    helper.SetAttribute("QcdStoreDigest", BooleanValue(flags.GetBool("qcdStoreDigest")));
+    helper.SetAttribute("QcdReinitiateAtOnce",
+                        BooleanValue(flags.GetString("qcdReinitiate") == "now"));
+    helper.SetAttribute("QcdPostBootWindow",
+                        TimeValue(Seconds(flags.GetDouble("qcdPostBootWindow"))));
+    helper.SetAttribute("QcdTokenReplyRate", DoubleValue(flags.GetDouble("qcdTokenReplyRate")));
+    helper.SetAttribute("QcdVerificationRate",
+                        DoubleValue(flags.GetDouble("qcdVerificationRate")));
+    helper.SetAttribute("QcdMaxPending",
+                        UintegerValue(static_cast<uint32_t>(flags.GetUint("qcdMaxPending"))));
+}
+
 } // namespace
 
 void
@@ -69,11 +155,43 @@ AddIkeFlags(ScenarioFlags& flags)
       "queueOnAcquire", "Hold one packet while an acquired SA comes up (else drop it)", true);
     flags.AddUint("cores", "CPU cores per gateway", 2, 1, 1024);
     flags.AddBool("cpu", "Charge crypto work as simulated CPU time", true);
+    AddQcdFlags(flags);
+    // SIR knobs (draft-detienne-ikev2-recovery-03; doc/sir.md section 5).
+    flags.AddBool("sirWaitBeforeRekey",
+                  "sir: after a NACK, wait for a contradicting ACK before re-creating (3.2.3)",
+                  false);
+    flags.AddDouble("sirWaitTime",
+                    "sir: that wait, s (0: the RTT measured during IKE_SA_INIT/IKE_AUTH)",
+                    0,
+                    0,
+                    60);
+    flags.AddDouble("sirDampening",
+                    "sir: ignore a peer's unauthenticated INVALID_SPI/CHECK_SPI this long after "
+                    "create, rekey, recovery or a logged anomaly, s",
+                    5,
+                    0,
+                    86400);
+    flags.AddDouble("sirQueriesPerSecond",
+                    "sir: CHECK_SPI queries sent per peer address per second (0: no limit)",
+                    5,
+                    0,
+                    1e6);
+    flags.AddDouble("sirAcceptPerSecond",
+                    "sir: unauthenticated SIR messages processed per peer address per second "
+                    "(0: no limit)",
+                    10,
+                    0,
+                    1e6);
+    flags.AddDouble("sirCookieLifetime", "sir: lifetime of the cookie secret, s", 60, 0.001, 86400);
+    flags.AddBool("sirMandatoryInitiator",
+                  "sir: the side that lost state initiates, with the NACK in IKE_SA_INIT (3.5)",
+                  false);
 }
 
 void
 CheckIkeFlags(const ScenarioFlags& flags)
 {
+    CheckQcdFlags(flags);
     if (flags.GetString("profile") != "custom")
     {
         for (const char* knob : kCustomKnobs)
@@ -83,6 +201,24 @@ CheckIkeFlags(const ScenarioFlags& flags)
                 flags.Fail(std::string("--") + knob +
                            " applies only to --profile=custom (got --profile=" +
                            flags.GetString("profile") + ")");
+            }
+        }
+    }
+    if (flags.GetString("scheme") != "sir")
+    {
+        for (const char* knob : { "sirWaitBeforeRekey",
+                                  "sirWaitTime",
+                                  "sirDampening",
+                                  "sirQueriesPerSecond",
+                                  "sirAcceptPerSecond",
+                                  "sirCookieLifetime",
+                                  "sirMandatoryInitiator" })
+        {
+            if (flags.IsSet(knob))
+            {
+                flags.Fail(std::string("--") + knob +
+                           " applies only to --scheme=sir (got --scheme=" +
+                           flags.GetString("scheme") + ")");
             }
         }
     }
@@ -106,6 +242,16 @@ ApplyIkeFlags(const ScenarioFlags& flags, IkeHelper& helper)
     helper.SetAttribute("QueueOnAcquire", BooleanValue(flags.GetBool("queueOnAcquire")));
     helper.SetCpuAttribute("Cores", UintegerValue(static_cast<uint32_t>(flags.GetUint("cores"))));
     helper.SetCpuAttribute("Enabled", BooleanValue(flags.GetBool("cpu")));
+    ApplyQcdFlags(flags, helper);
+    helper.SetAttribute("SirWaitBeforeRekey", BooleanValue(flags.GetBool("sirWaitBeforeRekey")));
+    helper.SetAttribute("SirWaitTime", TimeValue(Seconds(flags.GetDouble("sirWaitTime"))));
+    helper.SetAttribute("SirDampening", TimeValue(Seconds(flags.GetDouble("sirDampening"))));
+    helper.SetAttribute("SirQueryRate", DoubleValue(flags.GetDouble("sirQueriesPerSecond")));
+    helper.SetAttribute("SirAcceptRate", DoubleValue(flags.GetDouble("sirAcceptPerSecond")));
+    helper.SetAttribute("SirCookieLifetime",
+                        TimeValue(Seconds(flags.GetDouble("sirCookieLifetime"))));
+    helper.SetAttribute("SirMandatoryInitiator",
+                        BooleanValue(flags.GetBool("sirMandatoryInitiator")));
 }
 
 nlohmann::json

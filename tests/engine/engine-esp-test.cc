@@ -225,7 +225,9 @@ TEST(EngineEsp, InvalidIkeSpiRepliesAreRateLimitedAndResponsesNeverAnswered)
     const size_t before = p.wire.Wire().size();
     for (int i = 0; i < 50; ++i)
     {
-        p.wire.Inject(p.bob, Sec(2) + Ms(i), FakeProtectedRequest(0x1111 + i, 0x2222, 7, "10.0.0.9"));
+        p.wire.Inject(p.bob,
+                      Sec(2) + Ms(i),
+                      FakeProtectedRequest(0x1111 + i, 0x2222, 7, "10.0.0.9"));
     }
     // A response with unknown SPIs is never answered.
     Datagram resp = FakeProtectedRequest(0x5555, 0x6666, 3, "10.0.0.8");

@@ -408,7 +408,8 @@ TEST(EngineEstablish, HalfOpenResponderStateExpires)
 {
     Pair p;
     // Alice's IKE_AUTH never reaches Bob.
-    p.wire.SetDropFilter([&](const WireRecord& r) { return r.from == p.alice && r.sent > Time(0); });
+    p.wire.SetDropFilter(
+        [&](const WireRecord& r) { return r.from == p.alice && r.sent > Time(0); });
     p.wire.RunUntil(Sec(29));
     ASSERT_EQ(p.wire.Node(p.bob).IkeSas().size(), 1u);
     EXPECT_EQ(p.wire.Node(p.bob).IkeSas()[0].state, IkeSaState::Connecting);

@@ -152,9 +152,11 @@ TEST(EngineRecovery, TrustIsFooledByAForgedInvalidSpi)
     IkeMessage m;
     m.header.exchangeType = uint8_t(ExchangeType::Informational);
     m.header.flags = kFlagInitiator;
-    m.payloads.push_back(MakeNotify(
-        notify::kInvalidSpi,
-        Bytes{uint8_t(spiOut >> 24), uint8_t(spiOut >> 16), uint8_t(spiOut >> 8), uint8_t(spiOut)}));
+    m.payloads.push_back(MakeNotify(notify::kInvalidSpi,
+                                    Bytes{uint8_t(spiOut >> 24),
+                                          uint8_t(spiOut >> 16),
+                                          uint8_t(spiOut >> 8),
+                                          uint8_t(spiOut)}));
     Datagram d;
     d.local = Sock("10.0.0.1");
     d.remote = Sock("10.0.0.2");

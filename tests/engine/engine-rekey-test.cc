@@ -197,7 +197,8 @@ TEST(EngineRekey, TerminateDeletesTheIkeSaOnBothSides)
     Pair p;
     p.wire.RunUntil(Sec(1));
     p.wire.At(Sec(2), [&] {
-        p.wire.Call(p.alice, [&](Endpoint& e, Output& out) { e.Terminate(p.wire.Now(), "bob", out); });
+        p.wire.Call(p.alice,
+                    [&](Endpoint& e, Output& out) { e.Terminate(p.wire.Now(), "bob", out); });
     });
     p.wire.RunUntil(Sec(3));
     EXPECT_TRUE(p.wire.Node(p.alice).IkeSas().empty());
@@ -254,7 +255,8 @@ TEST(EngineRekey, ForgottenIkeSaAnswersWithInvalidIkeSpi)
         });
     });
     p.wire.At(Sec(3), [&] {
-        p.wire.Call(p.alice, [&](Endpoint& e, Output& out) { e.RekeyChild(p.wire.Now(), "bob", out); });
+        p.wire.Call(p.alice,
+                    [&](Endpoint& e, Output& out) { e.RekeyChild(p.wire.Now(), "bob", out); });
     });
     p.wire.RunUntil(Sec(4));
     EXPECT_TRUE(p.wire.Node(p.bob).IkeSas().empty());
