@@ -111,7 +111,7 @@ Calibrate(const CryptoCounts& used, uint16_t group, AuthKind auth)
         size_t i = static_cast<size_t>(op);
         return used.count[i] ? used.bytes[i] / used.count[i] : 0;
     };
-    const int n = group == transform::kDhModp2048 ? 20 : 200;
+    const int n = group == transform::kDhModp2048 ? 100 : 500;
     auto peer = DhKeyPair::Generate(group, rng);
     CryptoOp kg = group == transform::kDhCurve25519 ? CryptoOp::DhKeygenX25519
                   : group == transform::kDhEcp256   ? CryptoOp::DhKeygenEcp256
@@ -129,10 +129,10 @@ Calibrate(const CryptoCounts& used, uint16_t group, AuthKind auth)
         CryptoOp sign = auth == AuthKind::Rsa ? CryptoOp::SignRsa2048 : CryptoOp::SignEcdsaP256;
         CryptoOp verify =
             auth == AuthKind::Rsa ? CryptoOp::VerifyRsa2048 : CryptoOp::VerifyEcdsaP256;
-        c.us[static_cast<size_t>(sign)] = TimeUs(50, [&] { key->Sign(octets, sig); });
+        c.us[static_cast<size_t>(sign)] = TimeUs(300, [&] { key->Sign(octets, sig); });
         const uint8_t method = static_cast<uint8_t>(key->Method());
         c.us[static_cast<size_t>(verify)] =
-            TimeUs(50, [&] { pub->Verify(method, octets, sig); });
+            TimeUs(300, [&] { pub->Verify(method, octets, sig); });
     }
     Prf prf(transform::kPrfHmacSha256);
     Bytes prfKey(32, 1);
