@@ -137,7 +137,8 @@ Calibrate(const CryptoCounts& used, uint16_t group, AuthKind auth)
     Prf prf(transform::kPrfHmacSha256);
     Bytes prfKey(32, 1);
     Bytes prfData(std::max<size_t>(avg(CryptoOp::Prf), 1), 2);
-    c.us[static_cast<size_t>(CryptoOp::Prf)] = TimeUs(2000, [&] { prf.Compute(prfKey, prfData); });
+    c.us[static_cast<size_t>(CryptoOp::Prf)] =
+        TimeUs(2000, [&] { prf.Compute(prfKey, prfData); });
     AesGcm gcm;
     uint8_t key[16] = {};
     gcm.SetKey(key, 16);
