@@ -4,28 +4,10 @@
 #include "engine-context.h"
 #include "ike-sa.h"
 #include "informational-task.h"
+#include "responder-refusal.h"
 
 namespace ikev2
 {
-
-namespace
-{
-
-void
-NegotiationFailed(EngineContext& ctx, IkeSa& sa, const std::string& detail)
-{
-    Event e = ctx.MakeEvent(EventType::NegotiationFailed, &sa);
-    e.detail = detail;
-    ctx.Emit(std::move(e));
-}
-
-bool
-ValidNonce(const Bytes& n)
-{
-    return n.size() >= 16 && n.size() <= 256;
-}
-
-} // namespace
 
 ChildCreateTask::ChildCreateTask(bool initiator)
     : Task(initiator)
@@ -98,7 +80,7 @@ ChildCreateTask::BuildRequest(EngineContext& ctx, IkeSa& sa, std::vector<Payload
 void
 ChildCreateTask::Failed(EngineContext& ctx, IkeSa& sa, const std::string& detail, bool temporary)
 {
-    NegotiationFailed(ctx, sa, std::string(Name()) + ": " + detail);
+    ReportNegotiationFailed(ctx, sa, std::string(Name()) + ": " + detail);
     if (m_spi)
     {
         ctx.ReleaseChildSpi(m_spi);
@@ -240,12 +222,8 @@ ChildCreateTask::ProcessRequest(EngineContext& ctx,
     IkeMessage m;
     m.header = header;
     m.payloads = in;
-    auto refuse = [&](uint16_t type, Bytes data = {}) {
-        response.push_back(MakeNotify(type, std::move(data)));
-        NegotiationFailed(ctx, sa, std::string("CREATE_CHILD_SA refused: ") + NotifyTypeName(type));
-        return TaskResult::Done;
-    };
-    if (sa.state != IkeSaState::Established && sa.state != IkeSaState::Rekeying)
+    const Refusal refuse(ctx, sa, response, "CREATE_CHILD_SA");
+    if (!AcceptsCreateChildSa(sa))
     {
         return refuse(notify::kTemporaryFailure);
     }

@@ -238,6 +238,35 @@ Collect(const std::vector<Token>& tokens,
     return true;
 }
 
+/// The steps ParseIkeProposal and ParseEspProposal share: split @p text into known
+/// algorithms and group them by transform type, with the cipher checks of Collect.
+bool
+ParseTransforms(const std::string& text,
+                std::vector<Transform> (&byType)[6],
+                bool& aead,
+                std::string& error)
+{
+    std::vector<Token> tokens;
+    return Tokenize(text, tokens, error) && Collect(tokens, byType, aead, error);
+}
+
+/// Proposal number 1 of @p protocol holding @p byType's transforms, types in @p order (a
+/// fixed order, so the same configuration always puts the same bytes on the wire).
+Proposal
+AssembleProposal(ProtocolId protocol,
+                 const std::vector<Transform> (&byType)[6],
+                 std::initializer_list<uint8_t> order)
+{
+    Proposal out;
+    out.number = 1;
+    out.protocolId = static_cast<uint8_t>(protocol);
+    for (uint8_t type : order)
+    {
+        out.transforms.insert(out.transforms.end(), byType[type].begin(), byType[type].end());
+    }
+    return out;
+}
+
 std::optional<uint16_t>
 KeyBitsOf(const Transform& t)
 {
@@ -337,6 +366,49 @@ OnlyTypes(const Proposal& p, std::initializer_list<uint8_t> allowed)
     return true;
 }
 
+/// The part of matching IKE and ESP share: the chosen ENCR transform @p encr and, unless it
+/// is AEAD, an INTEG transform both sides list. False when either is unsupported.
+template<typename Suite>
+bool
+PickCipher(const Proposal& offered, const Proposal& ours, const Transform& encr, Suite& s)
+{
+    s.encr = encr.id;
+    s.encrKeyBits = KeyBitsOf(encr).value_or(0);
+    if (!s.IsAead())
+    {
+        auto integ = PickTransform(offered, ours, kInteg, false);
+        if (!integ)
+        {
+            return false;
+        }
+        s.integ = integ->id;
+    }
+    return IsSupportedEncr(s.encr, s.encrKeyBits) && (s.IsAead() || IsSupportedInteg(s.integ));
+}
+
+/// The initiator lists its proposals most preferred first (RFC 7296 2.7), so the offered
+/// order is the outer loop; @p chosenNumber is the number of the proposal taken.
+template<typename Match>
+auto
+SelectFirst(const std::vector<Proposal>& offered,
+            const std::vector<Proposal>& ours,
+            Match match,
+            uint8_t& chosenNumber) -> decltype(match(offered.front(), ours.front()))
+{
+    for (const Proposal& o : offered)
+    {
+        for (const Proposal& m : ours)
+        {
+            if (auto s = match(o, m))
+            {
+                chosenNumber = o.number;
+                return s;
+            }
+        }
+    }
+    return std::nullopt;
+}
+
 std::optional<IkeSuite>
 MatchIke(const Proposal& offered, const Proposal& ours)
 {
@@ -353,21 +425,9 @@ MatchIke(const Proposal& offered, const Proposal& ours)
         return std::nullopt;
     }
     IkeSuite s;
-    s.encr = encr->id;
-    s.encrKeyBits = KeyBitsOf(*encr).value_or(0);
     s.prf = prf->id;
     s.dh = dh->id;
-    if (!s.IsAead())
-    {
-        auto integ = PickTransform(offered, ours, kInteg, false);
-        if (!integ)
-        {
-            return std::nullopt;
-        }
-        s.integ = integ->id;
-    }
-    if (!IsSupportedEncr(s.encr, s.encrKeyBits) || !IsSupportedPrf(s.prf) ||
-        !IsSupportedDhGroup(s.dh) || (!s.IsAead() && !IsSupportedInteg(s.integ)))
+    if (!PickCipher(offered, ours, *encr, s) || !IsSupportedPrf(s.prf) || !IsSupportedDhGroup(s.dh))
     {
         return std::nullopt;
     }
@@ -390,21 +450,10 @@ MatchEsp(const Proposal& offered, const Proposal& ours)
         return std::nullopt;
     }
     EspSuite s;
-    s.encr = encr->id;
-    s.encrKeyBits = KeyBitsOf(*encr).value_or(0);
     s.dh = dh->id;
     s.esn = esn->id == kEsnYes;
-    if (!s.IsAead())
-    {
-        auto integ = PickTransform(offered, ours, kInteg, false);
-        if (!integ)
-        {
-            return std::nullopt;
-        }
-        s.integ = integ->id;
-    }
-    if (!IsSupportedEncr(s.encr, s.encrKeyBits) || (s.dh != 0 && !IsSupportedDhGroup(s.dh)) ||
-        (!s.IsAead() && !IsSupportedInteg(s.integ)) || (esn->id != kEsnYes && esn->id != kEsnNo))
+    if (!PickCipher(offered, ours, *encr, s) || (s.dh != 0 && !IsSupportedDhGroup(s.dh)) ||
+        (esn->id != kEsnYes && esn->id != kEsnNo))
     {
         return std::nullopt;
     }
@@ -428,6 +477,19 @@ SingleOf(const Proposal& p, uint8_t type, const Transform*& out)
         }
     }
     return true;
+}
+
+/// The cipher part IKE and ESP suites share, read from a single-choice proposal: @p encr
+/// and @p integ (null when absent). False unless supported, and AEAD comes without INTEG.
+template<typename Suite>
+bool
+CipherOf(const Transform& encr, const Transform* integ, Suite& s)
+{
+    s.encr = encr.id;
+    s.encrKeyBits = KeyBitsOf(encr).value_or(0);
+    s.integ = integ ? integ->id : 0;
+    const bool integOk = s.IsAead() ? s.integ == kIntegNone : IsSupportedInteg(s.integ);
+    return IsSupportedEncr(s.encr, s.encrKeyBits) && !HasUnknownAttributes(encr) && integOk;
 }
 
 bool
@@ -528,14 +590,9 @@ EspSuite::ToString() const
 bool
 ParseIkeProposal(const std::string& text, Proposal& out, std::string& error)
 {
-    std::vector<Token> tokens;
-    if (!Tokenize(text, tokens, error))
-    {
-        return false;
-    }
     std::vector<Transform> byType[6];
     bool aead = false;
-    if (!Collect(tokens, byType, aead, error))
+    if (!ParseTransforms(text, byType, aead, error))
     {
         return false;
     }
@@ -559,27 +616,16 @@ ParseIkeProposal(const std::string& text, Proposal& out, std::string& error)
         error = "an IKE proposal needs a DH group";
         return false;
     }
-    out = Proposal{};
-    out.number = 1;
-    out.protocolId = static_cast<uint8_t>(ProtocolId::Ike);
-    for (uint8_t type : { kEncr, kPrf, kInteg, kDh })
-    {
-        out.transforms.insert(out.transforms.end(), byType[type].begin(), byType[type].end());
-    }
+    out = AssembleProposal(ProtocolId::Ike, byType, { kEncr, kPrf, kInteg, kDh });
     return true;
 }
 
 bool
 ParseEspProposal(const std::string& text, Proposal& out, std::string& error)
 {
-    std::vector<Token> tokens;
-    if (!Tokenize(text, tokens, error))
-    {
-        return false;
-    }
     std::vector<Transform> byType[6];
     bool aead = false;
-    if (!Collect(tokens, byType, aead, error))
+    if (!ParseTransforms(text, byType, aead, error))
     {
         return false;
     }
@@ -592,13 +638,7 @@ ParseEspProposal(const std::string& text, Proposal& out, std::string& error)
     {
         byType[kEsn].push_back(MakeTransform(kEsn, kEsnNo));
     }
-    out = Proposal{};
-    out.number = 1;
-    out.protocolId = static_cast<uint8_t>(ProtocolId::Esp);
-    for (uint8_t type : { kEncr, kInteg, kDh, kEsn })
-    {
-        out.transforms.insert(out.transforms.end(), byType[type].begin(), byType[type].end());
-    }
+    out = AssembleProposal(ProtocolId::Esp, byType, { kEncr, kInteg, kDh, kEsn });
     return true;
 }
 
@@ -617,14 +657,9 @@ IkeSuiteFromProposal(const Proposal& p)
         return std::nullopt;
     }
     IkeSuite s;
-    s.encr = encr->id;
-    s.encrKeyBits = KeyBitsOf(*encr).value_or(0);
     s.prf = prf->id;
     s.dh = dh->id;
-    s.integ = integ ? integ->id : 0;
-    bool integOk = s.IsAead() ? s.integ == kIntegNone : IsSupportedInteg(s.integ);
-    if (!IsSupportedEncr(s.encr, s.encrKeyBits) || HasUnknownAttributes(*encr) || !integOk ||
-        !IsSupportedPrf(s.prf) || !IsSupportedDhGroup(s.dh))
+    if (!CipherOf(*encr, integ, s) || !IsSupportedPrf(s.prf) || !IsSupportedDhGroup(s.dh))
     {
         return std::nullopt;
     }
@@ -645,14 +680,9 @@ EspSuiteFromProposal(const Proposal& p)
         return std::nullopt;
     }
     EspSuite s;
-    s.encr = encr->id;
-    s.encrKeyBits = KeyBitsOf(*encr).value_or(0);
-    s.integ = integ ? integ->id : 0;
     s.dh = dh ? dh->id : 0;
     s.esn = esn && esn->id == kEsnYes;
-    bool integOk = s.IsAead() ? s.integ == kIntegNone : IsSupportedInteg(s.integ);
-    if (!IsSupportedEncr(s.encr, s.encrKeyBits) || HasUnknownAttributes(*encr) || !integOk ||
-        (s.dh != 0 && !IsSupportedDhGroup(s.dh)) ||
+    if (!CipherOf(*encr, integ, s) || (s.dh != 0 && !IsSupportedDhGroup(s.dh)) ||
         (esn && esn->id != kEsnYes && esn->id != kEsnNo))
     {
         return std::nullopt;
@@ -665,18 +695,7 @@ SelectIkeSuite(const std::vector<Proposal>& offered,
                const std::vector<Proposal>& ours,
                uint8_t& chosenNumber)
 {
-    for (const Proposal& o : offered)
-    {
-        for (const Proposal& m : ours)
-        {
-            if (auto s = MatchIke(o, m))
-            {
-                chosenNumber = o.number;
-                return s;
-            }
-        }
-    }
-    return std::nullopt;
+    return SelectFirst(offered, ours, MatchIke, chosenNumber);
 }
 
 std::optional<EspSuite>
@@ -684,18 +703,7 @@ SelectEspSuite(const std::vector<Proposal>& offered,
                const std::vector<Proposal>& ours,
                uint8_t& chosenNumber)
 {
-    for (const Proposal& o : offered)
-    {
-        for (const Proposal& m : ours)
-        {
-            if (auto s = MatchEsp(o, m))
-            {
-                chosenNumber = o.number;
-                return s;
-            }
-        }
-    }
-    return std::nullopt;
+    return SelectFirst(offered, ours, MatchEsp, chosenNumber);
 }
 
 Proposal

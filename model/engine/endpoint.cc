@@ -11,7 +11,10 @@
 //   outbound SPIs of its SAs with that peer address, whatever the header SPIs are.
 // - Unprotected INVALID_IKE_SPI for a protected request with unknown SPIs: SPIs, message ID
 //   and exchange type copied, R=1, I the inverse of the request's.
-// - Both are limited together per source address (RateLimits::invalidSpiPerSecond).
+// - Each is limited per source address, in a bucket of its own (RateLimits::invalidSpiPerSecond,
+//   invalidIkeSpiPerSecond): with one shared bucket, a peer sending ESP into the black hole
+//   faster than the limit used up the INVALID_IKE_SPI answer to its liveness check (and with it
+//   the QCD token). The buckets are bounded LRU tables, so spoofed sources cannot grow them.
 // - Unprotected input counted in EndpointCounters::unprotectedIn excludes IKE_SA_INIT.
 #include "endpoint.h"
 
@@ -30,7 +33,6 @@
 #include "ipv4-packet.h"
 #include "key-export.h"
 #include "protected-message.h"
-#include "rate-limiter.h"
 #include "recovery-policy.h"
 
 #include <algorithm>
@@ -92,7 +94,9 @@ struct VolatileState
 {
     VolatileState(Drbg generator, const RateLimits& limits)
         : rng(std::move(generator)),
-          invalidSpiLimiter(limits.invalidSpiPerSecond, std::max(1.0, limits.invalidSpiPerSecond))
+          invalidSpiLimiter(limits.invalidSpiPerSecond, std::max(1.0, limits.invalidSpiPerSecond)),
+          invalidIkeSpiLimiter(limits.invalidIkeSpiPerSecond,
+                               std::max(1.0, limits.invalidIkeSpiPerSecond))
     {
     }
 
@@ -113,7 +117,8 @@ struct VolatileState
     std::unordered_map<uint32_t, std::pair<uint64_t, uint32_t>> outboundCache;
     /// SAs deleted during the current call; destroyed at its end.
     std::vector<std::unique_ptr<IkeSa>> graveyard;
-    RateLimiter invalidSpiLimiter;
+    IpRateLimiter invalidSpiLimiter;    ///< INVALID_SPI replies, per source address
+    IpRateLimiter invalidIkeSpiLimiter; ///< INVALID_IKE_SPI replies, per source address
     CookieJar cookies;
     std::map<size_t, HeldPacket> acquireQueue;
     Time startedAt{0};
@@ -280,7 +285,8 @@ EndpointImpl::Validate()
     {
         throw ConfigError("replayWindow must be within 32..4096 (RFC 4303 3.4.3)");
     }
-    if (m_config.limits.invalidSpiPerSecond < 0 || m_config.limits.hintChecksPerSecond < 0)
+    if (m_config.limits.invalidSpiPerSecond < 0 || m_config.limits.invalidIkeSpiPerSecond < 0 ||
+        m_config.limits.hintChecksPerSecond < 0)
     {
         throw ConfigError("rate limits must be >= 0");
     }
@@ -1454,7 +1460,7 @@ EndpointImpl::HandleUnprotectedInvalidSpi(const Datagram& in,
 void
 EndpointImpl::ReplyUnknownIkeSpi(const Datagram& in, const IkeMessage& msg)
 {
-    if (!m_v->invalidSpiLimiter.Allow(AddressKey(in.remote), m_now))
+    if (!m_v->invalidIkeSpiLimiter.Allow(in.remote.ip, m_now))
     {
         m_counters.rateLimited++;
         Event e = MakeEvent(EventType::RateLimited, nullptr);
@@ -1557,7 +1563,7 @@ EndpointImpl::HandleEsp(const Datagram& in, const uint8_t* data, size_t size, bo
 void
 EndpointImpl::ReplyUnknownEsp(const Datagram& in, uint32_t spi, bool udpEncap)
 {
-    if (!m_v->invalidSpiLimiter.Allow(AddressKey(in.remote), m_now))
+    if (!m_v->invalidSpiLimiter.Allow(in.remote.ip, m_now))
     {
         m_counters.rateLimited++;
         Event e = MakeEvent(EventType::RateLimited, nullptr);
@@ -1878,7 +1884,7 @@ EndpointImpl::VolatileStateBytes() const
     n += m_v->halfOpen.size() * (sizeof(SocketAddress) + 2 * sizeof(uint64_t) + 8 * sizeof(void*));
     n += m_v->reservedSpis.size() * (sizeof(uint32_t) + 4 * sizeof(void*));
     n += m_v->outboundCache.size() * (sizeof(uint32_t) + sizeof(uint64_t) + 8 + 2 * sizeof(void*));
-    n += m_v->invalidSpiLimiter.StateBytes();
+    n += m_v->invalidSpiLimiter.StateBytes() + m_v->invalidIkeSpiLimiter.StateBytes();
     n += m_v->cookies.StateBytes();
     for (const auto& [i, held] : m_v->acquireQueue)
     {

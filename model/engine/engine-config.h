@@ -6,6 +6,7 @@
 
 #include "engine-types.h"
 
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -107,7 +108,11 @@ struct PeerConfig
 /// Knobs shared by the unauthenticated-message handling of every scheme.
 struct RateLimits
 {
-    double invalidSpiPerSecond{10};    ///< INVALID_SPI / INVALID_IKE_SPI we send, per peer address
+    double invalidSpiPerSecond{10};    ///< INVALID_SPI we send (ESP, unknown SPI), per peer address
+    /// INVALID_IKE_SPI we send (protected IKE request, unknown IKE SA), per peer address. A
+    /// bucket of its own: a peer's ESP into the black hole must not use up the reply to its
+    /// liveness check, which carries the QCD token (doc/qcd.md section 13).
+    double invalidIkeSpiPerSecond{10};
     double hintChecksPerSecond{1};     ///< liveness checks started by unprotected hints, per SA
     uint32_t cookieThreshold{50};      ///< half-open IKE SAs before COOKIE is demanded
 };
@@ -122,10 +127,19 @@ struct QcdConfig
     bool childSpiMap{false};           ///< RFC 6290 8.2: answer ESP directly
     bool storeDigest{false};           ///< taker stores SHA-256 of the token
     bool reinitiateAtOnce{true};       ///< else on traffic
+    /// An INVALID_SPI / INVALID_IKE_SPI hint while our request has waited two RTTs unanswered
+    /// resends that request at once (rate-limited like hint checks) instead of leaving the token
+    /// to its next scheduled retransmission. A testbed decision, not RFC 6290 (doc/qcd.md 13).
+    bool resendOnHint{true};
     double verificationsPerSecond{10}; ///< per source address
     double tokenRepliesPerSecond{10};  ///< maker output, per source address
     Time postBootWindow{0};            ///< 0: always; else tokens only this long after boot
     uint32_t maxPending{1000};
+    /// Cluster members sharing one QCD secret (RFC 6290 9.2): true when the IKE SA (spiI, spiR)
+    /// is still live on another member, so this member must not answer it with a token. Empty:
+    /// a stand-alone gateway (only its own SAs count). Set by the adapter, e.g. from a
+    /// cluster-wide list of live SAs (doc/load-balancer.md).
+    std::function<bool(uint64_t spiI, uint64_t spiR)> liveElsewhere;
 };
 
 struct SirConfig

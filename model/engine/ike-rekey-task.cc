@@ -8,20 +8,13 @@
 #include "ike-sa.h"
 #include "informational-task.h"
 #include "recovery-policy.h"
+#include "responder-refusal.h"
 
 namespace ikev2
 {
 
 namespace
 {
-
-void
-NegotiationFailed(EngineContext& ctx, IkeSa& sa, const std::string& detail)
-{
-    Event e = ctx.MakeEvent(EventType::NegotiationFailed, &sa);
-    e.detail = detail;
-    ctx.Emit(std::move(e));
-}
 
 Bytes
 Spi64(uint64_t v)
@@ -44,12 +37,6 @@ Spi64From(const Bytes& b)
         v = (v << 8) | c;
     }
     return v;
-}
-
-bool
-ValidNonce(const Bytes& n)
-{
-    return n.size() >= 16 && n.size() <= 256;
 }
 
 /// The new IKE SA of a rekey with its keys, addresses and identity taken over from @p old.
@@ -151,7 +138,7 @@ IkeRekeyTask::BuildRequest(EngineContext& ctx, IkeSa& sa, std::vector<Payload>& 
 void
 IkeRekeyTask::Failed(EngineContext& ctx, IkeSa& sa, const std::string& detail, bool temporary)
 {
-    NegotiationFailed(ctx, sa, "ike-rekey: " + detail);
+    ReportNegotiationFailed(ctx, sa, "ike-rekey: " + detail);
     if (sa.collisionSa != 0)
     {
         if (IkeSa* theirs = ctx.FindIkeSaByHandle(sa.collisionSa))
@@ -245,12 +232,8 @@ IkeRekeyTask::ProcessRequest(EngineContext& ctx,
     IkeMessage m;
     m.header = header;
     m.payloads = in;
-    auto refuse = [&](uint16_t type, Bytes data = {}) {
-        response.push_back(MakeNotify(type, std::move(data)));
-        NegotiationFailed(ctx, sa, std::string("IKE rekey refused: ") + NotifyTypeName(type));
-        return TaskResult::Done;
-    };
-    if (sa.state != IkeSaState::Established && sa.state != IkeSaState::Rekeying)
+    const Refusal refuse(ctx, sa, response, "IKE rekey");
+    if (!AcceptsCreateChildSa(sa))
     {
         return refuse(notify::kTemporaryFailure);
     }

@@ -1,5 +1,6 @@
 #include "informational-task.h"
 
+#include "child-create-task.h"
 #include "child-negotiation.h"
 #include "engine-context.h"
 #include "ike-sa.h"
@@ -151,6 +152,7 @@ InformationalTask::ProcessRequest(EngineContext& ctx,
     ours.spiSize = 4;
     std::vector<uint32_t> toRemove;
     std::vector<uint32_t> invalid;
+    std::vector<std::pair<IkeSa*, uint32_t>> invalidElsewhere;
     for (const auto& p : in)
     {
         if (const auto* d = std::get_if<DeletePayload>(&p.body))
@@ -180,9 +182,28 @@ InformationalTask::ProcessRequest(EngineContext& ctx,
             if (n->type == notify::kInvalidSpi && n->data.size() == 4)
             {
                 // Protected INVALID_SPI (RFC 7296 1.5): the peer has no such inbound SA.
-                if (ChildSa* c = sa.FindChildByOut(SpiFromBytes(n->data)))
+                uint32_t spiOut = SpiFromBytes(n->data);
+                if (ChildSa* c = sa.FindChildByOut(spiOut))
                 {
                     invalid.push_back(c->SpiIn());
+                }
+                else
+                {
+                    // The peer cannot know which IKE SA a Child SA it lost belonged to, and
+                    // 1.5 lets it use any IKE SA "between the peers": look among our other
+                    // IKE SAs between the same two addresses (doc/sa-loss.md).
+                    for (IkeSa* other : ctx.IkeSas())
+                    {
+                        ChildSa* c = nullptr;
+                        if (other != &sa && !other->dead &&
+                            other->state == IkeSaState::Established &&
+                            other->remote.ip == sa.remote.ip && other->local.ip == sa.local.ip &&
+                            (c = other->FindChildByOut(spiOut)) != nullptr)
+                        {
+                            invalidElsewhere.emplace_back(other, c->SpiIn());
+                            break;
+                        }
+                    }
                 }
             }
         }
@@ -194,11 +215,30 @@ InformationalTask::ProcessRequest(EngineContext& ctx,
             ctx.RemoveChild(sa, spi, "delete-received");
         }
     }
+    // The peer said authentically that it lost these Child SAs: delete ours and, for a
+    // connection that is meant to be up (start action "start"), re-create one at once; a trap
+    // connection re-creates it on its next packet (acquire). doc/sa-loss.md.
+    auto recreate = [&ctx](IkeSa& owner, uint32_t spi) {
+        ctx.RemoveChild(owner, spi, "invalid-spi");
+        if (ctx.Config().peers[owner.PeerIndex()].startAction == StartAction::Start)
+        {
+            owner.tasks.Queue(ChildCreateTask::Create());
+        }
+    };
     for (uint32_t spi : invalid)
     {
         if (sa.FindChildByIn(spi))
         {
-            ctx.RemoveChild(sa, spi, "invalid-spi");
+            // Queued only: TaskManager::OnRequest starts it after sending this response.
+            recreate(sa, spi);
+        }
+    }
+    for (const auto& [other, spi] : invalidElsewhere)
+    {
+        if (other->FindChildByIn(spi))
+        {
+            recreate(*other, spi);
+            other->tasks.Initiate(ctx, *other);
         }
     }
     if (!ours.spis.empty())

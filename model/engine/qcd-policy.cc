@@ -13,6 +13,9 @@ namespace ikev2
 namespace
 {
 
+/// The round trip assumed before one was measured on the SA (as SIR's default wait).
+constexpr Time kDefaultRtt = std::chrono::milliseconds(100);
+
 /// A bucket as deep as one second of its rate (at least one token).
 double
 Burst(double rate)
@@ -289,6 +292,11 @@ QcdPolicy::ReplyTokens(EngineContext& ctx,
     {
         return {};
     }
+    // 9.2 in a cluster: the SA may live on another member that shares our secret.
+    if (m_config.qcd.liveElsewhere && m_config.qcd.liveElsewhere(spiI, spiR))
+    {
+        return {};
+    }
     if (!m_replyLimiter.Allow(in.remote.ip, ctx.Now()))
     {
         // RFC 6290 8.1: over the limit the maker reverts to the plain notify.
@@ -527,7 +535,26 @@ QcdPolicy::OnUnprotectedHint(EngineContext& ctx, IkeSa& sa, uint16_t notifyType,
     }
     if (sa.tasks.Busy())
     {
-        Ignore(ctx, &sa, notifyType, in, "qcd hint: exchange already in flight");
+        // Our request (typically the liveness check) is in flight. If it has waited two RTTs,
+        // the peer has most likely lost the SA and a maker answers a request with the token:
+        // resend it now rather than wait up to a whole backoff step for the schedule.
+        const Time first = sa.tasks.RequestFirstSent();
+        const Time rtt = sa.tasks.MeasuredRtt() > Time(0) ? sa.tasks.MeasuredRtt() : kDefaultRtt;
+        if (!m_config.qcd.resendOnHint || first == kNever || ctx.Now() - first < 2 * rtt)
+        {
+            Ignore(ctx, &sa, notifyType, in, "qcd hint: exchange already in flight");
+            return;
+        }
+        if (!m_hintLimiter.Allow(sa.Handle(), ctx.Now()))
+        {
+            ctx.Counters().rateLimited++;
+            Event e = ctx.MakeEvent(EventType::RateLimited, &sa);
+            e.notifyType = notifyType;
+            e.detail = "hint early resend";
+            ctx.Emit(std::move(e));
+            return;
+        }
+        sa.tasks.ResendNow(ctx, sa, "qcd hint");
         return;
     }
     if (!m_hintLimiter.Allow(sa.Handle(), ctx.Now()))

@@ -8,7 +8,6 @@
 
 #include "ike-sa.h"
 #include "qcd-token.h"
-#include "rate-limiter.h"
 #include "recovery-policy.h"
 #include "token-bucket.h"
 
@@ -141,7 +140,7 @@ class QcdPolicy : public RecoveryPolicy
     std::unique_ptr<QcdTokenMaker> m_maker;
     IpRateLimiter m_replyLimiter;
     IpRateLimiter m_verifyLimiter;
-    RateLimiter m_hintLimiter;
+    U64RateLimiter m_hintLimiter;
     /// Re-initiations started by verified tokens, not yet established (QcdConfig::maxPending).
     std::set<uint64_t> m_pending;
     size_t m_mapEntries{ 0 };

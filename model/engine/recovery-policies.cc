@@ -57,7 +57,7 @@ class HintPolicy : public RecoveryPolicy
     size_t VolatileStateBytes() const override { return m_limiter.StateBytes(); }
 
   private:
-    RateLimiter m_limiter;
+    U64RateLimiter m_limiter; ///< per IKE SA handle
 };
 
 /// The rebooted side re-initiates every connection it has an address for, with

@@ -14,7 +14,7 @@
 
 #include "engine-config.h"
 #include "ike-message.h"
-#include "rate-limiter.h"
+#include "token-bucket.h"
 
 #include <memory>
 #include <vector>

@@ -299,6 +299,21 @@ TaskManager::NextDeadline() const
     return std::min(m_nextRetransmit, m_giveUpAt);
 }
 
+bool
+TaskManager::ResendNow(EngineContext& ctx, IkeSa& sa, const char* why)
+{
+    if (!m_active || m_request.empty())
+    {
+        return false;
+    }
+    ctx.SendIke(sa, m_request);
+    ctx.Counters().retransmissions++;
+    Event e = ctx.MakeEvent(EventType::Retransmit, &sa);
+    e.detail = std::string(m_active->Name()) + " early: " + why;
+    ctx.Emit(std::move(e));
+    return true;
+}
+
 void
 TaskManager::OnTimer(EngineContext& ctx, IkeSa& sa)
 {

@@ -52,6 +52,10 @@ class TaskManager
     /// Retransmits or gives up, when due.
     void OnTimer(EngineContext& ctx, IkeSa& sa);
 
+    /// Sends the request in flight again now, outside the schedule (which, like the give-up
+    /// time, is unchanged). False when no request is in flight.
+    bool ResendNow(EngineContext& ctx, IkeSa& sa, const char* why);
+
     /// Abandons every exchange (the SA is going away).
     void AbortAll(EngineContext& ctx, IkeSa& sa);
 

@@ -7,8 +7,7 @@
 // full bucket; the optional aggregate bucket bounds what all keys together get, which is the
 // bound that holds under a spoofed-source flood.
 //
-// The engine's rate-limiter.h (RateLimiter, uint64 keys, prunes only refilled buckets) does the
-// same job without a hard bound; one of the two should replace the other.
+// This is the engine's only rate limiter (endpoint replies, hint checks, QCD and SIR).
 #ifndef IKEV2_TOKEN_BUCKET_H
 #define IKEV2_TOKEN_BUCKET_H
 

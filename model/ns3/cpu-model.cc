@@ -267,6 +267,7 @@ CpuModel::Submit(Time cost, std::function<void()> done)
     }
     auto core = std::min_element(m_coreFreeAt.begin(), m_coreFreeAt.end());
     Time start = std::max(now, *core);
+    m_maxWait = std::max(m_maxWait, start - now);
     if (cost.IsZero() && start == now)
     {
         done();
@@ -341,6 +342,12 @@ uint32_t
 CpuModel::GetBacklog() const
 {
     return m_backlog;
+}
+
+Time
+CpuModel::GetMaxQueueWait() const
+{
+    return m_maxWait;
 }
 
 const CpuCostTable&

@@ -80,6 +80,9 @@ class CpuModel : public Object
     uint32_t GetCores() const;
     /// Jobs queued or running.
     uint32_t GetBacklog() const;
+    /// Longest time a job waited in the queue for a free core so far (reboot-storm's
+    /// cpu_queue_max_s); not reset by Crash().
+    Time GetMaxQueueWait() const;
     const CpuCostTable& GetTable() const;
     void SetTable(const CpuCostTable& table);
 
@@ -97,6 +100,7 @@ class CpuModel : public Object
     CpuCostTable m_table;
     std::vector<Time> m_coreFreeAt;
     Time m_charged{ 0 }; ///< cost of every job submitted and not discarded
+    Time m_maxWait{ 0 }; ///< longest wait from Submit() to the job's start
     uint64_t m_nextJob{ 0 };
     struct Job
     {

@@ -172,9 +172,16 @@ IkeApplication::GetTypeId()
                       MakeBooleanAccessor(&IkeApplication::m_natTraversal),
                       MakeBooleanChecker())
         .AddAttribute("InvalidSpiRate",
-                      "INVALID_SPI / INVALID_IKE_SPI sent per second per peer address.",
+                      "INVALID_SPI (answers to ESP with an unknown SPI) sent per second per "
+                      "peer address.",
                       DoubleValue(10),
                       MakeDoubleAccessor(&IkeApplication::m_invalidSpiRate),
+                      MakeDoubleChecker<double>(0))
+        .AddAttribute("InvalidIkeSpiRate",
+                      "INVALID_IKE_SPI (answers to protected IKE requests for an unknown IKE SA) "
+                      "sent per second per peer address; a bucket separate from InvalidSpiRate.",
+                      DoubleValue(10),
+                      MakeDoubleAccessor(&IkeApplication::m_invalidIkeSpiRate),
                       MakeDoubleChecker<double>(0))
         .AddAttribute("HintCheckRate",
                       "Liveness checks started by unprotected hints, per second per SA.",
@@ -245,6 +252,12 @@ IkeApplication::GetTypeId()
                       "QCD: re-initiate at once after a verified token, else on traffic.",
                       BooleanValue(true),
                       MakeBooleanAccessor(&IkeApplication::m_qcdReinitiateAtOnce),
+                      MakeBooleanChecker())
+        .AddAttribute("QcdResendOnHint",
+                      "QCD: an INVALID_(IKE_)SPI while our request has waited two RTTs resends "
+                      "it at once (testbed decision, doc/qcd.md 13).",
+                      BooleanValue(true),
+                      MakeBooleanAccessor(&IkeApplication::m_qcdResendOnHint),
                       MakeBooleanChecker())
         .AddAttribute("QcdVerificationRate",
                       "QCD: token verifications per second per source address.",
@@ -451,6 +464,7 @@ IkeApplication::BuildConfig() const
     c.livenessAlways = m_livenessAlways;
     c.scheme = ikev2::ParseScheme(m_scheme);
     c.limits.invalidSpiPerSecond = m_invalidSpiRate;
+    c.limits.invalidIkeSpiPerSecond = m_invalidIkeSpiRate;
     c.limits.hintChecksPerSecond = m_hintCheckRate;
     c.limits.cookieThreshold = m_cookieThreshold;
     c.qcd.maker = m_qcdMaker;
@@ -461,10 +475,12 @@ IkeApplication::BuildConfig() const
     c.qcd.childSpiMap = m_qcdChildSpiMap;
     c.qcd.storeDigest = m_qcdStoreDigest;
     c.qcd.reinitiateAtOnce = m_qcdReinitiateAtOnce;
+    c.qcd.resendOnHint = m_qcdResendOnHint;
     c.qcd.verificationsPerSecond = m_qcdVerificationRate;
     c.qcd.tokenRepliesPerSecond = m_qcdTokenReplyRate;
     c.qcd.postBootWindow = ToEngineTime(m_qcdPostBootWindow);
     c.qcd.maxPending = m_qcdMaxPending;
+    c.qcd.liveElsewhere = m_qcdLiveElsewhere;
     c.sir.waitBeforeRekey = m_sirWaitBeforeRekey;
     c.sir.waitTime = ToEngineTime(m_sirWaitTime);
     c.sir.dampening = ToEngineTime(m_sirDampening);
@@ -629,10 +645,55 @@ IkeApplication::RekeyIke(const std::string& peer)
          { ep.RekeyIke(now, peer, out); });
 }
 
+bool
+IkeApplication::ForgetIkeSa(const std::string& peer)
+{
+    bool found = false;
+    Call(
+      [&peer, &found](ikev2::Endpoint& ep, ikev2::Time now, ikev2::Output& out)
+      {
+          for (const auto& sa : ep.IkeSas())
+          {
+              if (sa.peer == peer && sa.state == ikev2::IkeSaState::Established)
+              {
+                  found = ep.ForgetIkeSa(now, sa.spiI, sa.spiR, out);
+                  return;
+              }
+          }
+      });
+    return found;
+}
+
+bool
+IkeApplication::ForgetChildSa(const std::string& peer)
+{
+    bool found = false;
+    Call(
+      [&peer, &found](ikev2::Endpoint& ep, ikev2::Time now, ikev2::Output& out)
+      {
+          for (const auto& sa : ep.IkeSas())
+          {
+              if (sa.peer == peer && sa.state == ikev2::IkeSaState::Established &&
+                  !sa.children.empty())
+              {
+                  found = ep.ForgetChildSa(now, sa.children.front().spiIn, out);
+                  return;
+              }
+          }
+      });
+    return found;
+}
+
 const ikev2::Endpoint*
 IkeApplication::GetEndpoint() const
 {
     return m_endpoint.get();
+}
+
+void
+IkeApplication::SetQcdLiveElsewhere(std::function<bool(uint64_t, uint64_t)> liveElsewhere)
+{
+    m_qcdLiveElsewhere = std::move(liveElsewhere);
 }
 
 ikev2::PersistentStore&

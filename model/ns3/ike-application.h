@@ -12,6 +12,7 @@
 #include "ns3/nstime.h"
 #include "ns3/traced-callback.h"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -72,10 +73,19 @@ class IkeApplication : public Application
     void Terminate(const std::string& peer);
     void RekeyChild(const std::string& peer);
     void RekeyIke(const std::string& peer);
+    /// sa-loss: silently forgets the established IKE SA (with its Child SAs), or only the first
+    /// Child SA of that IKE SA, of connection @p peer, as a bug or partial state loss would;
+    /// nothing is sent. False when the daemon is down or there is no such SA.
+    bool ForgetIkeSa(const std::string& peer);
+    bool ForgetChildSa(const std::string& peer);
 
     /// nullptr before StartApplication().
     const ikev2::Endpoint* GetEndpoint() const;
     ikev2::PersistentStore& GetStore();
+    /// Cluster member (RFC 6290 9.2): @p liveElsewhere tells whether an IKE SA is live on
+    /// another member, so that this one sends no QCD token for it (QcdConfig::liveElsewhere).
+    /// Takes effect at the next (re)start of the daemon.
+    void SetQcdLiveElsewhere(std::function<bool(uint64_t spiI, uint64_t spiR)> liveElsewhere);
     /// Every crypto operation performed so far (survives crashes: it is the node's history).
     const ikev2::CryptoCounts& GetCryptoTotals() const;
 
@@ -140,6 +150,7 @@ class IkeApplication : public Application
     bool m_forceUdpEncap{ false };
     bool m_natTraversal{ true };
     double m_invalidSpiRate{ 10 };
+    double m_invalidIkeSpiRate{ 10 };
     double m_hintCheckRate{ 1 };
     uint32_t m_cookieThreshold{ 50 };
     uint32_t m_replayWindow{ 64 };
@@ -154,10 +165,12 @@ class IkeApplication : public Application
     bool m_qcdChildSpiMap{ false };
     bool m_qcdStoreDigest{ false };
     bool m_qcdReinitiateAtOnce{ true };
+    bool m_qcdResendOnHint{ true };
     double m_qcdVerificationRate{ 10 };
     double m_qcdTokenReplyRate{ 10 };
     Time m_qcdPostBootWindow{ Seconds(0) };
     uint32_t m_qcdMaxPending{ 1000 };
+    std::function<bool(uint64_t, uint64_t)> m_qcdLiveElsewhere;
     bool m_sirWaitBeforeRekey{ false };
     Time m_sirWaitTime{ Seconds(0) };
     Time m_sirDampening{ Seconds(5) };

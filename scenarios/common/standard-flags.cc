@@ -39,7 +39,7 @@ EffectiveProfile(const ScenarioFlags& flags)
 // check and the attributes they set stay in step.
 const char* const kQcdKnobs[] = { "qcdMaker",          "qcdTaker",          "qcdTokenLength",
                                   "qcdHash",           "qcdBindAddress",    "qcdChildSpiMap",
-                                  "qcdStoreDigest",    "qcdReinitiate",     "qcdPostBootWindow",
+                                  "qcdStoreDigest",    "qcdReinitiate",     "qcdPostBootWindow", "qcdResendOnHint",
                                   "qcdTokenReplyRate", "qcdVerificationRate", "qcdMaxPending" };
 
 void
@@ -60,6 +60,10 @@ AddQcdFlags(ScenarioFlags& flags)
                     "action says (traffic: on the next packet for trap)",
                     "now",
                     { "now", "traffic" });
+    flags.AddBool("qcdResendOnHint",
+                  "qcd: a hint while our request has waited two RTTs resends it at once "
+                  "(false: the token waits for the next scheduled retransmission)",
+                  true);
     flags.AddDouble("qcdPostBootWindow",
                     "qcd: tokens in clear only this long after boot, s (0: always)",
                     0,
@@ -112,6 +116,7 @@ ApplyQcdFlags(const ScenarioFlags& flags, IkeHelper& helper)
     helper.SetAttribute("QcdStoreDigest", BooleanValue(flags.GetBool("qcdStoreDigest")));
     helper.SetAttribute("QcdReinitiateAtOnce",
                         BooleanValue(flags.GetString("qcdReinitiate") == "now"));
+    helper.SetAttribute("QcdResendOnHint", BooleanValue(flags.GetBool("qcdResendOnHint")));
     helper.SetAttribute("QcdPostBootWindow",
                         TimeValue(Seconds(flags.GetDouble("qcdPostBootWindow"))));
     helper.SetAttribute("QcdTokenReplyRate", DoubleValue(flags.GetDouble("qcdTokenReplyRate")));

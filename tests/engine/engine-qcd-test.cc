@@ -305,6 +305,64 @@ TEST(EngineQcd, IkeTriggeredRecoveryCopiesTheExchangeType)
     EXPECT_TRUE(p.pair->Established());
 }
 
+// Regression: Bob down longer than Alice's liveness interval while Alice streams ESP faster
+// than Bob's INVALID_SPI limit (50 pkt/s against 10/s). Bob's INVALID_SPI answers drain that
+// bucket; the INVALID_IKE_SPI + token answer to Alice's retransmitted liveness check must still
+// go out (it has a bucket of its own), so recovery takes one retransmission, not the schedule.
+// resendOnHint is off so that the reply answers a scheduled retransmission, seconds into the
+// stream, when the INVALID_SPI bucket has long been empty.
+TEST(EngineQcd, TokenReplyIsNotStarvedByInvalidSpiRepliesToAFastStream)
+{
+    QcdPair p([](EndpointConfig& a, EndpointConfig&) { a.qcd.resendOnHint = false; });
+    auto& w = p.Wire();
+    const Time up = Sec(70);
+    w.Stream(p.A(), Sec(1), Sec(90), Ms(20), Ip("10.1.0.10"), Ip("10.2.0.20"));
+    w.Reboot(p.B(), kCrash, up - kCrash);
+    w.RunUntil(Sec(90));
+    // Alice's first IKE request (a retransmission of her liveness check) that Bob hears.
+    Time firstRequest = kNever;
+    for (const auto& r : w.Wire())
+    {
+        auto m = r.from == p.A() && r.sent >= up ? DecodeIke(r.datagram) : std::nullopt;
+        if (m && IsProtected(*m) && !m->header.IsResponse())
+        {
+            firstRequest = r.sent;
+            break;
+        }
+    }
+    ASSERT_NE(firstRequest, kNever) << w.Dump();
+    ASSERT_GT(w.Count(p.B(), EventType::RateLimited), 0u) << "the stream must exceed the limit";
+    const Time verified = w.FirstTime(p.A(), EventType::TokenVerified, kCrash);
+    EXPECT_NEAR(ToSeconds(verified), ToSeconds(firstRequest) + 0.02, 1e-6) << w.Dump();
+    EXPECT_EQ(w.Count(p.A(), EventType::PeerDead), 0u);
+    EXPECT_TRUE(p.pair->Established());
+}
+
+// Bob down 50 s, longer than Alice's 30 s liveness interval: her check is in flight when he is
+// back. The INVALID_SPI answering her first ESP after that makes her resend the check at once
+// (resendOnHint), so the token arrives one round trip later; without the knob it waits for the
+// check's next scheduled retransmission.
+TEST(EngineQcd, HintResendsTheCheckInFlightUnlessSwitchedOff)
+{
+    const Time up = Sec(70);
+    auto verifiedAt = [&](bool resend)
+    {
+        QcdPair p([resend](EndpointConfig& a, EndpointConfig&) { a.qcd.resendOnHint = resend; });
+        auto& w = p.Wire();
+        StreamAliceToBob(w, p.A(), Sec(200));
+        w.Reboot(p.B(), kCrash, up - kCrash);
+        w.RunUntil(Sec(200));
+        EXPECT_TRUE(p.pair->Established()) << w.Dump();
+        EXPECT_EQ(w.Count(p.A(), EventType::PeerDead), 0u);
+        return ToSeconds(w.FirstTime(p.A(), EventType::TokenVerified, kCrash));
+    };
+    // ESP at 70.00 -> INVALID_SPI at 70.02 -> resent check -> token reply at 70.04.
+    EXPECT_NEAR(verifiedAt(true), 70.04, 1e-6);
+    const double scheduled = verifiedAt(false);
+    EXPECT_GT(scheduled, 70.5);
+    EXPECT_LT(scheduled, 200);
+}
+
 TEST(EngineQcd, AliceAsMakerBobAsTaker)
 {
     PairOptions o = QcdOptions();
@@ -943,7 +1001,7 @@ RandomSpiRequest(const Datagram& template_,
 
 TEST(EngineQcd, MakerTokenRepliesAreRateLimitedPerSourceAndInAll)
 {
-    QcdPair p([](EndpointConfig&, EndpointConfig& b) { b.limits.invalidSpiPerSecond = 0; });
+    QcdPair p([](EndpointConfig&, EndpointConfig& b) { b.limits.invalidIkeSpiPerSecond = 0; });
     auto& w = p.Wire();
     w.RunUntil(Sec(1));
     auto last = LastRequest(w, p.A());
