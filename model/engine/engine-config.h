@@ -40,7 +40,7 @@ struct RetransmitProfile
     Time GiveUpAfter() const;
 };
 
-/// Recovery schemes compared by the testbed (doc/schemes.md).
+/// Recovery schemes compared by the testbed (doc/engine.md, doc/qcd.md, doc/sir.md).
 enum class RecoveryScheme : uint8_t
 {
     None,           ///< RFC 7296 only: unprotected notifies ignored

@@ -1,6 +1,7 @@
 #include "ike-rekey-task.h"
 
 #include "child-negotiation.h"
+#include "create-child-sa-common.h"
 #include "crypto-suite.h"
 #include "engine-context.h"
 #include "ike-init-task.h"
@@ -8,7 +9,6 @@
 #include "ike-sa.h"
 #include "informational-task.h"
 #include "recovery-policy.h"
-#include "responder-refusal.h"
 
 namespace ikev2
 {
@@ -161,13 +161,10 @@ IkeRekeyTask::ProcessResponse(EngineContext& ctx,
     IkeMessage m;
     m.header = header;
     m.payloads = in;
-    for (const auto& p : in)
+    if (const NotifyPayload* n = FirstErrorNotify(in))
     {
-        if (const auto* n = std::get_if<NotifyPayload>(&p.body); n && n->IsError())
-        {
-            Failed(ctx, sa, NotifyTypeName(n->type), n->type == notify::kTemporaryFailure);
-            return TaskResult::Done;
-        }
+        Failed(ctx, sa, NotifyTypeName(n->type), n->type == notify::kTemporaryFailure);
+        return TaskResult::Done;
     }
     const SaPayload* sap = m.Get<SaPayload>(PayloadType::Sa);
     const NoncePayload* nr = m.Get<NoncePayload>(PayloadType::Nonce);

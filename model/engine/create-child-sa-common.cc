@@ -1,4 +1,4 @@
-#include "responder-refusal.h"
+#include "create-child-sa-common.h"
 
 #include "engine-context.h"
 #include "ike-sa.h"
@@ -34,6 +34,19 @@ Refusal::operator()(uint16_t type, Bytes data) const
     m_response.push_back(MakeNotify(type, std::move(data)));
     ReportNegotiationFailed(m_ctx, m_sa, m_what + " refused: " + NotifyTypeName(type));
     return TaskResult::Done;
+}
+
+const NotifyPayload*
+FirstErrorNotify(const std::vector<Payload>& payloads)
+{
+    for (const auto& p : payloads)
+    {
+        if (const auto* n = std::get_if<NotifyPayload>(&p.body); n && n->IsError())
+        {
+            return n;
+        }
+    }
+    return nullptr;
 }
 
 bool

@@ -1,8 +1,9 @@
-// What the CREATE_CHILD_SA tasks (ChildCreateTask, IkeRekeyTask) share when they answer a
-// request: a responder turns a request down with one error notify (RFC 7296 1.3, 2.21, 2.25)
-// and the engine reports why as a NegotiationFailed event, so the harness can count it.
-#ifndef IKEV2_RESPONDER_REFUSAL_H
-#define IKEV2_RESPONDER_REFUSAL_H
+// What the two CREATE_CHILD_SA tasks (ChildCreateTask, IkeRekeyTask) share: a responder turns
+// a request down with one error notify (RFC 7296 1.3, 2.21, 2.25), an initiator gives up on a
+// response that carries one, and either reports why as a NegotiationFailed event so that the
+// harness can count it.
+#ifndef IKEV2_CREATE_CHILD_SA_COMMON_H
+#define IKEV2_CREATE_CHILD_SA_COMMON_H
 
 #include "bytes.h"
 #include "ike-message.h"
@@ -40,6 +41,9 @@ class Refusal
     std::vector<Payload>& m_response;
     std::string m_what;
 };
+
+/// The first error notify (RFC 7296 3.10.1: a type below 16384) among @p payloads, or null.
+const NotifyPayload* FirstErrorNotify(const std::vector<Payload>& payloads);
 
 /// True while @p sa may answer a CREATE_CHILD_SA request: established, or rekeying itself (the
 /// simultaneous-rekey cases of RFC 7296 2.25). Otherwise the answer is TEMPORARY_FAILURE.
