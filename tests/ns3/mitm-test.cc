@@ -147,3 +147,29 @@ TEST(MitmScenario, SameSeedSameOutput)
     EXPECT_EQ(ReadFile(a.dir + "/events.csv"), ReadFile(b.dir + "/events.csv"));
     EXPECT_EQ(ReadFile(a.dir + "/summary.json"), ReadFile(b.dir + "/summary.json"));
 }
+
+// Dropping Bob's IKE answers alone tears nothing down while traffic flows (Alice has no reason
+// to ask); a forged INVALID_SPI makes hint and qcd ask, the MITM drops Bob's answer, and Alice
+// declares him dead exactly when her retransmissions give up (custom profile: 0.5 s doubling,
+// 3 retransmissions = 7.5 s after the first forgery arrives, 0.125 s after the attack starts).
+TEST(MitmScenario, DropsPlusForgeryKillAtGiveUp)
+{
+    std::vector<std::string> custom = { "--profile=custom",     "--retransmitTimeout=0.5",
+                                        "--retransmitBase=2",   "--retransmitTries=3",
+                                        "--livenessInterval=2", "--simTime=20" };
+    for (const std::string scheme : { "hint", "qcd" })
+    {
+        std::vector<std::string> dropOnly = custom;
+        dropOnly.push_back("--attackKind=none");
+        RunResult baseline = RunMitm("mitm-droponly-" + scheme, "mitm", scheme, dropOnly);
+        ASSERT_EQ(baseline.status, 0) << baseline.output;
+        EXPECT_EQ(baseline.summary.at("forged_pkts").get<uint64_t>(), 0u);
+        EXPECT_EQ(FalseTeardowns(baseline), 0u) << baseline.summary.dump(2);
+
+        RunResult r = RunMitm("mitm-dropforge-" + scheme, "mitm", scheme, custom);
+        ExpectAttacked(r);
+        EXPECT_EQ(FalseTeardowns(r), 1u) << r.summary.dump(2);
+        double first = r.summary.at("time_to_first_false_teardown_s").get<double>();
+        EXPECT_NEAR(first, 0.125 + 7.5, 0.05);
+    }
+}
