@@ -149,6 +149,31 @@ LostSince(const FlowSource& source, const FlowSink& sink, int64_t fromNs)
     return lost;
 }
 
+/// The longest run of consecutive datagrams of @p source sent at or after @p fromNs that
+/// @p sink never received: an outage, unlike scattered WAN loss.
+uint64_t
+LongestLossRun(const FlowSource& source, const FlowSink& sink, int64_t fromNs)
+{
+    std::set<uint64_t> received;
+    for (const auto& a : sink.GetArrivals())
+    {
+        received.insert(a.seq);
+    }
+    uint64_t longest = 0;
+    uint64_t run = 0;
+    const auto& sent = source.GetSendTimes();
+    for (uint64_t seq = 0; seq < sent.size(); ++seq)
+    {
+        if (sent[seq] < fromNs)
+        {
+            continue;
+        }
+        run = received.count(seq) == 0 ? run + 1 : 0;
+        longest = std::max(longest, run);
+    }
+    return longest;
+}
+
 nlohmann::json
 Quantile(std::vector<double> v, double q)
 {
@@ -203,6 +228,12 @@ main(int argc, char** argv)
     {
         flags.Fail("--downMember=" + std::to_string(down) +
                    " must be below --members=" + std::to_string(nMembers));
+    }
+    if (down >= nPeers)
+    {
+        // Peer i starts on member i mod members: a member at or beyond --peers holds nobody.
+        flags.Fail("--downMember=" + std::to_string(down) +
+                   " holds no peer with --peers=" + std::to_string(nPeers));
     }
     if (moveTime >= simTime)
     {
@@ -690,12 +721,16 @@ main(int argc, char** argv)
     uint64_t innerLost = 0;
     uint64_t disturbed = 0;
     nlohmann::json disturbedNames = nlohmann::json::array();
-    std::set<std::string> falseTeardownPeers;
+    // Disturbed: an IKE SA deleted without agreement, or an outage of at least a second of
+    // consecutive datagrams (at least 3), which scattered WAN loss does not produce.
+    const uint64_t outageRun =
+      std::max<uint64_t>(3, static_cast<uint64_t>(std::ceil(flags.GetDouble("flowRate"))));
+    std::set<std::string> teardownPeers;
     for (const auto& r : collector->GetRows())
     {
-        if (r.event == "false-teardown")
+        if (r.timeNs >= disturbFrom && r.event == "ike-sa-deleted" && !kConsensual.count(r.detail))
         {
-            falseTeardownPeers.insert(r.node);
+            teardownPeers.insert(r.node);
         }
     }
     for (uint32_t i = 0; i < nPeers; ++i)
@@ -705,9 +740,9 @@ main(int argc, char** argv)
         uint64_t lostBa = LostSince(*p.ba.source, *p.ba.sink, 0);
         innerLost += lostAb + lostBa;
         bool bystander = std::find(moved.begin(), moved.end(), i) == moved.end() && rebalanced != i;
-        if (bystander && (LostSince(*p.ab.source, *p.ab.sink, disturbFrom) > 0 ||
-                          LostSince(*p.ba.source, *p.ba.sink, disturbFrom) > 0 ||
-                          falseTeardownPeers.count(p.name)))
+        if (bystander && (LongestLossRun(*p.ab.source, *p.ab.sink, disturbFrom) >= outageRun ||
+                          LongestLossRun(*p.ba.source, *p.ba.sink, disturbFrom) >= outageRun ||
+                          teardownPeers.count(p.name)))
         {
             ++disturbed;
             disturbedNames.push_back(p.name);
