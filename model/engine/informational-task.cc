@@ -5,6 +5,8 @@
 #include "engine-context.h"
 #include "ike-sa.h"
 
+#include <algorithm>
+
 namespace ikev2
 {
 
@@ -182,7 +184,22 @@ InformationalTask::ProcessRequest(EngineContext& ctx,
             if (n->type == notify::kInvalidSpi && n->data.size() == 4)
             {
                 // Protected INVALID_SPI (RFC 7296 1.5): the peer has no such inbound SA.
+                // Not for a Child SA younger than a grace of min(first retransmission timeout,
+                // 1 s): our ESP sent right after we installed it as IKE_AUTH/CREATE_CHILD_SA
+                // responder can reach the peer before it has processed our response, and the
+                // INVALID_SPI it drew is stale on arrival, about one RTT after the install
+                // (seen with both sides initiating at once). A Child SA really lost that young
+                // is re-reported by the next packet after the grace.
                 uint32_t spiOut = SpiFromBytes(n->data);
+                const Time grace =
+                    std::min<Time>(ctx.Config().retransmit.timeout, std::chrono::seconds(1));
+                auto young = [&ctx, grace](const ChildSa* c) {
+                    return ctx.Now() - c->installedAt < grace;
+                };
+                if (ChildSa* c = sa.FindChildByOut(spiOut); c && young(c))
+                {
+                    continue;
+                }
                 if (ChildSa* c = sa.FindChildByOut(spiOut))
                 {
                     invalid.push_back(c->SpiIn());
@@ -190,8 +207,9 @@ InformationalTask::ProcessRequest(EngineContext& ctx,
                 else
                 {
                     // The peer cannot know which IKE SA a Child SA it lost belonged to, and
-                    // 1.5 lets it use any IKE SA "between the peers": look among our other
-                    // IKE SAs between the same two addresses (doc/sa-loss.md).
+                    // 1.5 lets it use "an active IKE SA to the IP address from whence the
+                    // packet came": look among our other IKE SAs between the same two
+                    // addresses (doc/sa-loss.md).
                     for (IkeSa* other : ctx.IkeSas())
                     {
                         ChildSa* c = nullptr;
@@ -200,7 +218,10 @@ InformationalTask::ProcessRequest(EngineContext& ctx,
                             other->remote.ip == sa.remote.ip && other->local.ip == sa.local.ip &&
                             (c = other->FindChildByOut(spiOut)) != nullptr)
                         {
-                            invalidElsewhere.emplace_back(other, c->SpiIn());
+                            if (!young(c))
+                            {
+                                invalidElsewhere.emplace_back(other, c->SpiIn());
+                            }
                             break;
                         }
                     }

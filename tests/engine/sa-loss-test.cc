@@ -41,20 +41,22 @@ Tunnel(const std::string& name,
 
 /// Tunnel t1: 10.1.0.0/24 <-> 10.2.0.0/24; tunnel t2: 10.3.0.0/24 <-> 10.4.0.0/24.
 Pair
-TwoTunnels(RecoveryScheme scheme)
+TwoTunnels(RecoveryScheme scheme,
+           StartAction aliceStart = StartAction::Start,
+           StartAction bobStart = StartAction::None)
 {
     PairOptions o;
     o.scheme = scheme;
     EndpointConfig a = AliceConfig(o);
     EndpointConfig b = BobConfig(o);
     a.peers = {Tunnel("t1", "a1.example", "b1.example", "10.0.0.1", "10.0.0.2", "10.1.0.0/24",
-                      "10.2.0.0/24", StartAction::Start),
+                      "10.2.0.0/24", aliceStart),
                Tunnel("t2", "a2.example", "b2.example", "10.0.0.1", "10.0.0.2", "10.3.0.0/24",
-                      "10.4.0.0/24", StartAction::Start)};
+                      "10.4.0.0/24", aliceStart)};
     b.peers = {Tunnel("t1", "b1.example", "a1.example", "10.0.0.2", "10.0.0.1", "10.2.0.0/24",
-                      "10.1.0.0/24", StartAction::None),
+                      "10.1.0.0/24", bobStart),
                Tunnel("t2", "b2.example", "a2.example", "10.0.0.2", "10.0.0.1", "10.4.0.0/24",
-                      "10.3.0.0/24", StartAction::None)};
+                      "10.3.0.0/24", bobStart)};
     return Pair(a, b);
 }
 
@@ -222,6 +224,64 @@ TEST(SaLoss, ProtectedInvalidSpiForAnUnknownSpiIsIgnored)
     IkeSaInfo after = SaOf(p.wire.Node(p.alice), "t1");
     ASSERT_EQ(after.children.size(), 1u);
     EXPECT_EQ(after.children[0].spiOut, before.children[0].spiOut);
+}
+
+// A Child SA lost while younger than the grace (min(4 s first retransmission timeout, 1 s)):
+// Alice ignores the INVALID_SPIs until then (they could be stale, see the next test), then
+// recovers on the first packet after it.
+TEST(SaLoss, YoungChildSaIsRecreatedAfterTheGrace)
+{
+    Pair p = TwoTunnels(RecoveryScheme::None);
+    p.wire.Stream(p.alice, Sec(0.5), Sec(10), Sec(1), Ip("10.1.0.10"), Ip("10.2.0.20"));
+    p.wire.At(Sec(0.2), [&] {
+        IkeSaInfo bobSa = SaOf(p.wire.Node(p.bob), "t1");
+        ASSERT_EQ(bobSa.children.size(), 1u);
+        p.wire.Call(p.bob, [&](Endpoint& e, Output& out) {
+            ASSERT_TRUE(e.ForgetChildSa(p.wire.Now(), bobSa.children[0].spiIn, out));
+        });
+    });
+    p.wire.RunUntil(Sec(10));
+    Time removed = kNever;
+    for (const auto& e : p.wire.EventsOf(p.alice, EventType::ChildSaDeleted))
+    {
+        removed = std::min(removed, e.time);
+    }
+    // Installed at 0.04 s: the INVALID_SPI for the packet at 0.5 s is ignored, the one for the
+    // packet at 1.5 s is not.
+    EXPECT_GT(removed, Sec(1.04)) << p.wire.Dump();
+    EXPECT_LT(removed, Sec(1.6)) << p.wire.Dump();
+    EXPECT_LT(p.wire.FirstDelivery(p.bob, Sec(0.3)), Sec(2.6)) << p.wire.Dump();
+}
+
+// Both gateways initiate both tunnels at once on traffic (trap on both sides): each side's
+// first ESP can reach the peer before it processed the IKE_AUTH response, drawing INVALID_SPIs
+// that are stale on arrival. They must not delete the freshly installed Child SAs.
+TEST(SaLoss, StaleInvalidSpiFromASimultaneousStartDeletesNothing)
+{
+    Pair p = TwoTunnels(RecoveryScheme::None, StartAction::Trap, StartAction::Trap);
+    p.wire.Stream(p.alice, Sec(1), Sec(10), Ms(20), Ip("10.1.0.10"), Ip("10.2.0.20"));
+    p.wire.Stream(p.bob, Sec(1), Sec(10), Ms(20), Ip("10.2.0.20"), Ip("10.1.0.10"));
+    p.wire.Stream(p.alice, Sec(1), Sec(10), Ms(20), Ip("10.3.0.10"), Ip("10.4.0.20"));
+    p.wire.Stream(p.bob, Sec(1), Sec(10), Ms(20), Ip("10.4.0.20"), Ip("10.3.0.10"));
+    p.wire.RunUntil(Sec(10));
+    size_t stale = 0;
+    for (size_t node : {p.alice, p.bob})
+    {
+        for (const auto& e : p.wire.EventsOf(node, EventType::NotifyReceived))
+        {
+            stale += e.notifyType == notify::kInvalidSpi && e.protectedMsg;
+        }
+    }
+    ASSERT_GT(stale, 0u) << "the race did not happen: the test shows nothing";
+    for (size_t node : {p.alice, p.bob})
+    {
+        for (const auto& e : p.wire.EventsOf(node, EventType::ChildSaDeleted))
+        {
+            EXPECT_EQ(e.detail.find("invalid-spi"), std::string::npos) << p.wire.Dump();
+        }
+    }
+    EXPECT_GT(DeliveredFrom(p.wire, p.bob, 3, Sec(2)), 390u);
+    EXPECT_GT(DeliveredFrom(p.wire, p.bob, 1, Sec(2)), 390u);
 }
 
 // Bob lost a whole IKE SA: QCD (token in the INVALID_IKE_SPI) and SIR (CHECK_SPI) recover within
