@@ -78,9 +78,18 @@ class _Data:
                 return row["values"]
         return None
 
-    def point_text(self):
-        point = self.first_point()
+    def point_text(self, point=None):
+        point = self.first_point() if point is None else point
         return ", ".join("%s=%s" % kv for kv in point.items()) if point else ""
+
+    def points(self):
+        """Every parameter point of the campaign, in the order of its summary rows."""
+        seen = []
+        for row in self.summary:
+            point = {c: row[c] for c in self.point_cols}
+            if point not in seen:
+                seen.append(point)
+        return seen
 
 
 def _measured(results_dir, role):
@@ -97,16 +106,16 @@ def _missing(data, scheme):
     return None
 
 
-def _recovery_cell(data, scheme):
+def _recovery_cell(data, scheme, point=None):
     missing = _missing(data, scheme)
     if missing:
         return missing
-    median = data.stat(scheme, "recovery_s")
+    median = data.stat(scheme, "recovery_s", point)
     if median is None:
         return "not measured (no recovery_s in campaign %s)" % data.name
     n_runs = int(_n(median, "n_runs"))
     n_ok = int(_n(median, "n_ok"))
-    recovered = data.stat(scheme, "recovered")
+    recovered = data.stat(scheme, "recovered", point)
     if recovered is not None and _n(recovered, "mean") is not None:
         n_rec = int(round(_n(recovered, "mean") * _n(recovered, "count")))
     else:
@@ -168,7 +177,29 @@ def section_scenarios(results_dir, figures):
             out.append("- %s: campaign `%s` (%s runs; %s)." % (
                 title, data.name, data.row["runs_ok"], "; ".join(extra) or "default flags"))
     out += ["", _figure(figures, "recovery-cdf", "recovery-time CDF per scheme")]
+    for (title, role), data in zip(SCENARIO_COLUMNS, datas):
+        if data is not None and len(data.points()) > 1:
+            out += _variants(title, data)
     return "\n".join(out) + "\n"
+
+
+def _variants(title, data):
+    """The main table shows a campaign's first point; this shows all of them, with the false
+    teardowns where the scenario counts them."""
+    points = data.points()
+    header = ["scheme"] + [data.point_text(p) for p in points]
+    rows = []
+    for scheme in data.schemes():
+        cells = [scheme]
+        for point in points:
+            cell = _recovery_cell(data, scheme, point)
+            ft = data.stat(scheme, "false_teardowns", point)
+            if ft is not None and _n(ft, "mean") is not None:
+                cell += "; false teardowns %s" % fmt(_n(ft, "mean"))
+            cells.append(cell)
+        rows.append(cells)
+    return ["", "### %s: every parameter point (campaign `%s`)" % (title, data.name), "",
+            _table(header, rows), ""]
 
 
 def _planned(results_dir, role):
