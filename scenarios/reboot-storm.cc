@@ -46,12 +46,17 @@ DefineFlags(ScenarioFlags& flags)
 {
     AddIkeFlags(flags);
     AddWanFlags(flags);
-    flags.AddUint("peers", "Peer gateways (each with its own IKE SA, Child SA and flows)", 20, 1,
+    flags.AddUint("peers",
+                  "Peer gateways (each with its own IKE SA, Child SA and flows)",
+                  20,
+                  1,
                   kStormMaxPeers);
     flags.AddDouble("establishSpread",
                     "Peers start their daemons uniformly over [0, this], s (so that the first "
                     "establishment is not itself a storm)",
-                    5, 0, 1e6);
+                    5,
+                    0,
+                    1e6);
     flags.AddString("peerPolicy",
                     "Peers' start action: start = initiate when the daemon starts (and after "
                     "the peer declares Bob dead), trap = on the first inner packet",
@@ -60,17 +65,19 @@ DefineFlags(ScenarioFlags& flags)
     flags.AddUint("cookieThreshold",
                   "Half-open IKE SAs at which Bob answers IKE_SA_INIT with a COOKIE "
                   "(RFC 7296 2.6); 0 = always",
-                  50, 0, 1000000);
-    flags.AddDataRate("bobLinkRate", "Bob's uplink to the WAN router (shared by all peers)",
-                      "1Gbps");
+                  50,
+                  0,
+                  1000000);
+    flags.AddDataRate(
+      "bobLinkRate", "Bob's uplink to the WAN router (shared by all peers)", "1Gbps");
     flags.AddUint("bobQueue", "Packets queued on each side of Bob's uplink", 1000, 1, 1000000);
     flags.AddDouble("crashTime", "When Bob loses power, s", 20, 0, 1e6);
     flags.AddDouble("bootTime", "From Bob's crash to his stack answering again, s", 5, 0, 1e6);
-    flags.AddDouble("peerRate", "Datagrams per second of each inner flow (both directions)", 1,
-                    0.01, 10000);
+    flags.AddDouble(
+      "peerRate", "Datagrams per second of each inner flow (both directions)", 1, 0.01, 10000);
     flags.AddUint("pktSize", "UDP payload octets of the inner flows", 200, kFlowHeaderSize, 1300);
-    flags.AddDouble("flowStart", "When the flows start, s (default: --establishSpread + 1)", -1,
-                    -1, 1e6);
+    flags.AddDouble(
+      "flowStart", "When the flows start, s (default: --establishSpread + 1)", -1, -1, 1e6);
     AddRunFlags(flags, "reboot-storm-out", 90);
 }
 
@@ -142,8 +149,8 @@ main(int argc, char** argv)
     double drain = std::min(1.0, simTime / 10);
     if (crashTime >= simTime)
     {
-        flags.Fail("--crashTime=" + std::to_string(crashTime) + " must be before --simTime=" +
-                   std::to_string(simTime));
+        flags.Fail("--crashTime=" + std::to_string(crashTime) +
+                   " must be before --simTime=" + std::to_string(simTime));
     }
     if (flowStart >= simTime - drain)
     {
@@ -235,8 +242,13 @@ main(int argc, char** argv)
         collector->ConnectApplication(name, app);
         peerApps.push_back(app);
 
-        auto makeFlow = [&](Ptr<Node> from, Ptr<Node> to, Ipv4Address dst, uint16_t port,
-                            uint32_t id, const std::string& flowName, const std::string& sinkNode)
+        auto makeFlow = [&](Ptr<Node> from,
+                            Ptr<Node> to,
+                            Ipv4Address dst,
+                            uint16_t port,
+                            uint32_t id,
+                            const std::string& flowName,
+                            const std::string& sinkNode)
         {
             Ptr<FlowSink> sink = CreateObject<FlowSink>();
             sink->SetAttribute("Port", UintegerValue(port));
@@ -253,10 +265,15 @@ main(int argc, char** argv)
             source->SetStopTime(Seconds(simTime - drain));
             return MonitoredFlow{ flowName, source, sink, sinkNode };
         };
-        flows[i].ab = makeFlow(node, topo.hostB, topo.hostBAddress,
-                               static_cast<uint16_t>(kHostSinkBase + i), 2 * i + 1, "ab", "hostB");
-        flows[i].ba = makeFlow(topo.hostB, node, topo.peerInner[i], kPeerSinkPort, 2 * i + 2,
-                               "ba", name);
+        flows[i].ab = makeFlow(node,
+                               topo.hostB,
+                               topo.hostBAddress,
+                               static_cast<uint16_t>(kHostSinkBase + i),
+                               2 * i + 1,
+                               "ab",
+                               "hostB");
+        flows[i].ba =
+          makeFlow(topo.hostB, node, topo.peerInner[i], kPeerSinkPort, 2 * i + 2, "ba", name);
     }
     std::string problem = bob->CheckConfiguration();
     if (problem.empty() && n > 0)
@@ -265,8 +282,8 @@ main(int argc, char** argv)
     }
     if (!problem.empty())
     {
-        flags.Fail("scheme " + flags.GetString("scheme") + " cannot run with this engine: " +
-                   problem);
+        flags.Fail("scheme " + flags.GetString("scheme") +
+                   " cannot run with this engine: " + problem);
     }
     bob->SetStartTime(Seconds(0));
     Ptr<CrashControl> bobPower = ike.InstallCrashControl(topo.bob);
@@ -275,17 +292,16 @@ main(int argc, char** argv)
     clock->ConnectCrashControl("bob", bobPower);
 
     uint64_t cookiesSent = 0;
-    bob->TraceConnectWithoutContext(
-      "NotifySent",
-      MakeBoundCallback(
-        +[](uint64_t* count, uint16_t type, bool, const ikev2::Event&)
-        {
-            if (type == kNotifyCookie)
-            {
-                ++*count;
-            }
-        },
-        &cookiesSent));
+    bob->TraceConnectWithoutContext("NotifySent",
+                                    MakeBoundCallback(
+                                      +[](uint64_t* count, uint16_t type, bool, const ikev2::Event&)
+                                      {
+                                          if (type == kNotifyCookie)
+                                          {
+                                              ++*count;
+                                          }
+                                      },
+                                      &cookiesSent));
 
     Simulator::Schedule(Seconds(crashTime), &CrashControl::PowerCycle, bobPower);
     if (flags.GetBool("pcap"))
@@ -403,10 +419,10 @@ main(int argc, char** argv)
     // Peer 1 stands for "the" tunnel in the two-gateway fields (t_detect, t_restored_*).
     summary["t_detect"] = nullptr;
     summary["detection_s"] = nullptr;
-    summary["t_restored_ab"] = first.tRestoredAb ? nlohmann::json(*first.tRestoredAb / 1e9)
-                                                 : nlohmann::json(nullptr);
-    summary["t_restored_ba"] = first.tRestoredBa ? nlohmann::json(*first.tRestoredBa / 1e9)
-                                                 : nlohmann::json(nullptr);
+    summary["t_restored_ab"] =
+      first.tRestoredAb ? nlohmann::json(*first.tRestoredAb / 1e9) : nlohmann::json(nullptr);
+    summary["t_restored_ba"] =
+      first.tRestoredBa ? nlohmann::json(*first.tRestoredBa / 1e9) : nlohmann::json(nullptr);
     summary["recovery_s"] = Quantile(recovery, 0.5);
     summary["recovery_ba_s"] = nullptr;
     summary["recovery_p95_s"] = Quantile(recovery, 0.95);

@@ -12,7 +12,6 @@
 #define SCENARIOS_REBOOT_STORM_TOPOLOGY_H
 
 #include "gateway-topology.h"
-
 #include "ns3/ipv4-address.h"
 #include "ns3/net-device-container.h"
 #include "ns3/node-container.h"
@@ -26,9 +25,9 @@ namespace scenarios
 struct StormParams
 {
     uint32_t peers{ 10 };
-    WanParams wan;                        ///< rtt: peer-to-Bob RTT; rate: each access link
-    std::string bobLinkRate{ "1Gbps" };   ///< Bob's uplink to the router (shared by all peers)
-    uint32_t bobQueuePackets{ 1000 };     ///< router->Bob and Bob->router device queues
+    WanParams wan;                      ///< rtt: peer-to-Bob RTT; rate: each access link
+    std::string bobLinkRate{ "1Gbps" }; ///< Bob's uplink to the router (shared by all peers)
+    uint32_t bobQueuePackets{ 1000 };   ///< router->Bob and Bob->router device queues
 };
 
 struct StormTopology
