@@ -22,6 +22,7 @@
 #include "qcd-token.h"
 #include "recovery-metrics.h"
 #include "run-folder.h"
+#include "run-output.h"
 #include "scenario-flags.h"
 #include "scheme-notes.h"
 #include "standard-flags.h"
@@ -530,20 +531,15 @@ main(int argc, char** argv)
     // --- Inner flows per peer: A_i -> B (port 9000+i) and B -> A_i (port 9000).
     auto makeFlow = [&](Ptr<Node> from, Ptr<Node> to, Ipv4Address dst, uint16_t port, uint32_t id)
     {
-        Ptr<FlowSink> sink = CreateObject<FlowSink>();
-        sink->SetAttribute("Port", UintegerValue(port));
-        sink->SetAttribute("FlowId", UintegerValue(id));
-        to->AddApplication(sink);
-        sink->SetStartTime(Seconds(0));
-        Ptr<FlowSource> source = CreateObject<FlowSource>();
-        source->SetAttribute("Rate", DoubleValue(flags.GetDouble("flowRate")));
-        source->SetAttribute("PacketSize", UintegerValue(flags.GetUint("pktSize")));
-        source->SetAttribute("FlowId", UintegerValue(id));
-        source->SetRemote(dst, port);
-        from->AddApplication(source);
-        source->SetStartTime(Seconds(flowStart));
-        source->SetStopTime(Seconds(simTime - drain));
-        return std::make_pair(source, sink);
+        return InstallFlow(from,
+                           to,
+                           dst,
+                           port,
+                           id,
+                           flags.GetDouble("flowRate"),
+                           flags.GetUint("pktSize"),
+                           flowStart,
+                           simTime - drain);
     };
     for (uint32_t i = 0; i < nPeers; ++i)
     {
@@ -619,11 +615,7 @@ main(int argc, char** argv)
 
     if (flags.GetBool("pcap"))
     {
-        std::string pcapDir = folder.Path("pcap");
-        if (!RunFolder(pcapDir).Create(error))
-        {
-            flags.Fail(error);
-        }
+        std::string pcapDir = CreatePcapDir(flags, folder);
         wanLink.EnablePcap(pcapDir + "/lb-wan", lbWanDevices);
     }
 
@@ -807,13 +799,8 @@ main(int argc, char** argv)
     }
     summary["notes"] = notes;
 
-    nlohmann::json params;
-    params["scenario"] = "load-balancer";
-    params["flags"] = flags.ToJson();
-    params["code_version"] = CodeVersion();
-    params["seed"] = { { "rng_seed", 1 }, { "rng_run", flags.GetUint("RngRun") } };
-    params["profile"] = ProfileJson(flags);
-    params["cpu_cost_table"] = memberApps[0]->GetCpuModel()->GetTable().ToString();
+    nlohmann::json params =
+      CommonParams("load-balancer", flags, memberApps[0]->GetCpuModel()->GetTable().ToString());
     params["topology"] = { { "vip", "192.0.2.100" },
                            { "alice_wan", "172.16.<i+1>.1" },
                            { "protected_a", "10.1.<i+1>.0/24" },
@@ -823,31 +810,15 @@ main(int argc, char** argv)
                            { "members", nMembers },
                            { "initial_assignment", "peer i -> member i mod members" } };
 
-    bool ok = folder.WriteJson("params.json", params) &&
-              folder.WriteJson("summary.json", summary) &&
-              collector->WriteEventsCsv(folder.Path("events.csv"));
-    if (flags.GetBool("pcap"))
+    double wall = 0;
+    if (!WriteRunFolder(
+          "load-balancer", flags, folder, params, summary, *collector, wallStart, simTime, wall))
     {
-        ok = ok && collector->WriteKeyFiles(folder.Path("keys"));
-    }
-    double wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
-    ok = ok &&
-         folder.WriteJson(
-           "wall.json",
-           { { "wall_s", wall }, { "sim_s", simTime }, { "events", Simulator::GetEventCount() } });
-    Simulator::Destroy();
-    if (!ok)
-    {
-        std::cerr << "load-balancer: error: cannot write the run folder " << folder.Directory()
-                  << std::endl;
         return 1;
     }
-    auto show = [](const nlohmann::json& v)
-    { return v.is_null() ? std::string("null") : v.dump(); };
     std::cout << "load-balancer scheme=" << scheme << " liveSaList=" << listMode
-              << " recovery_s=" << show(summary["recovery_s"])
-              << " recovery_p95_s=" << show(summary["recovery_p95_s"])
+              << " recovery_s=" << summary["recovery_s"].dump()
+              << " recovery_p95_s=" << summary["recovery_p95_s"].dump()
               << " recovered=" << summary["recovered"].dump() << " moved_peers=" << moved.size()
               << " false_teardowns=" << falseTeardowns << " other_peers_disturbed=" << disturbed
               << " wall_s=" << wall << " out=" << folder.Directory() << std::endl;

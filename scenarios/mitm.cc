@@ -23,6 +23,7 @@
 #include "on-path-injector.h"
 #include "recovery-metrics.h"
 #include "run-folder.h"
+#include "run-output.h"
 #include "scenario-flags.h"
 #include "scheme-notes.h"
 #include "standard-flags.h"
@@ -334,20 +335,8 @@ main(int argc, char** argv)
 
     auto makeFlow = [&](Ptr<Node> from, Ptr<Node> to, Ipv4Address dst, uint32_t id, double rate)
     {
-        Ptr<FlowSink> sink = CreateObject<FlowSink>();
-        sink->SetAttribute("Port", UintegerValue(kFlowPort));
-        sink->SetAttribute("FlowId", UintegerValue(id));
-        to->AddApplication(sink);
-        sink->SetStartTime(Seconds(0));
-        Ptr<FlowSource> source = CreateObject<FlowSource>();
-        source->SetAttribute("Rate", DoubleValue(rate));
-        source->SetAttribute("PacketSize", UintegerValue(flags.GetUint("pktSize")));
-        source->SetAttribute("FlowId", UintegerValue(id));
-        source->SetRemote(dst, kFlowPort);
-        from->AddApplication(source);
-        source->SetStartTime(Seconds(flowStart));
-        source->SetStopTime(Seconds(simTime - drain));
-        return std::make_pair(source, sink);
+        return InstallFlow(
+          from, to, dst, kFlowPort, id, rate, flags.GetUint("pktSize"), flowStart, simTime - drain);
     };
     double rateAB = flags.GetDouble("rateAB");
     double rateBA = flags.GetDouble("rateBA");
@@ -356,11 +345,7 @@ main(int argc, char** argv)
 
     if (flags.GetBool("pcap"))
     {
-        std::string pcapDir = folder.Path("pcap");
-        if (!RunFolder(pcapDir).Create(error))
-        {
-            flags.Fail(error);
-        }
+        std::string pcapDir = CreatePcapDir(flags, folder);
         EnableWanPcap(topo, pcapDir + "/wan");
     }
 
@@ -431,43 +416,23 @@ main(int argc, char** argv)
     summary["recovered"] = carrying;
     summary["notes"] = Notes(attacker, scheme);
 
-    nlohmann::json params;
-    params["scenario"] = "mitm";
-    params["flags"] = flags.ToJson();
-    params["code_version"] = CodeVersion();
-    params["seed"] = { { "rng_seed", 1 }, { "rng_run", flags.GetUint("RngRun") } };
-    params["profile"] = ProfileJson(flags);
-    params["cpu_cost_table"] = alice->GetCpuModel()->GetTable().ToString();
+    nlohmann::json params =
+      CommonParams("mitm", flags, alice->GetCpuModel()->GetTable().ToString());
     params["topology"] = { { "host_a", "10.1.0.2" },        { "alice_wan", "192.0.2.1" },
                            { "bob_wan", "192.0.2.2" },      { "host_b", "10.2.0.2" },
                            { "protected_a", topo.subnetA }, { "protected_b", topo.subnetB } };
 
-    bool ok = folder.WriteJson("params.json", params) &&
-              folder.WriteJson("summary.json", summary) &&
-              collector->WriteEventsCsv(folder.Path("events.csv"));
-    if (flags.GetBool("pcap"))
+    double wall = 0;
+    if (!WriteRunFolder(
+          "mitm", flags, folder, params, summary, *collector, wallStart, simTime, wall))
     {
-        ok = ok && collector->WriteKeyFiles(folder.Path("keys"));
-    }
-    double wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
-    ok = ok &&
-         folder.WriteJson(
-           "wall.json",
-           { { "wall_s", wall }, { "sim_s", simTime }, { "events", Simulator::GetEventCount() } });
-    Simulator::Destroy();
-    if (!ok)
-    {
-        std::cerr << "mitm: error: cannot write the run folder " << folder.Directory() << std::endl;
         return 1;
     }
-    auto show = [](const nlohmann::json& v)
-    { return v.is_null() ? std::string("null") : v.dump(); };
     std::cout << "mitm attacker=" << attacker << " scheme=" << scheme
               << " attackRate=" << flags.GetDouble("attackRate")
               << " forged_pkts=" << summary["forged_pkts"].dump()
               << " false_teardowns=" << summary["false_teardowns"].dump()
-              << " first_s=" << show(summary["time_to_first_false_teardown_s"])
+              << " first_s=" << summary["time_to_first_false_teardown_s"].dump()
               << " downtime_s=" << summary["downtime_s"].dump()
               << " victim_cpu_s=" << summary["victim_cpu_s"].dump() << " wall_s=" << wall
               << " out=" << folder.Directory() << std::endl;

@@ -22,6 +22,7 @@
 #include "ns3/network-module.h"
 #include "recovery-metrics.h"
 #include "run-folder.h"
+#include "run-output.h"
 #include "sa-loss-hosts.h"
 #include "scenario-flags.h"
 #include "scheme-notes.h"
@@ -290,20 +291,8 @@ main(int argc, char** argv)
 
     auto makeFlow = [&](Ptr<Node> from, Ptr<Node> to, Ipv4Address dst, uint32_t id, double rate)
     {
-        Ptr<FlowSink> sink = CreateObject<FlowSink>();
-        sink->SetAttribute("Port", UintegerValue(kFlowPort));
-        sink->SetAttribute("FlowId", UintegerValue(id));
-        to->AddApplication(sink);
-        sink->SetStartTime(Seconds(0));
-        Ptr<FlowSource> source = CreateObject<FlowSource>();
-        source->SetAttribute("Rate", DoubleValue(rate));
-        source->SetAttribute("PacketSize", UintegerValue(flags.GetUint("pktSize")));
-        source->SetAttribute("FlowId", UintegerValue(id));
-        source->SetRemote(dst, kFlowPort);
-        from->AddApplication(source);
-        source->SetStartTime(Seconds(flowStart));
-        source->SetStopTime(Seconds(simTime - drain));
-        return std::make_pair(source, sink);
+        return InstallFlow(
+          from, to, dst, kFlowPort, id, rate, flags.GetUint("pktSize"), flowStart, simTime - drain);
     };
     // Tunnel t1: A->B (1), B->A (2); tunnel t2: C->D (3), D->C (4).
     auto ab = makeFlow(topo.hostA, topo.hostB, topo.hostBAddress, 1, flags.GetDouble("rateAB"));
@@ -331,11 +320,7 @@ main(int argc, char** argv)
 
     if (flags.GetBool("pcap"))
     {
-        std::string pcapDir = folder.Path("pcap");
-        if (!RunFolder(pcapDir).Create(error))
-        {
-            flags.Fail(error);
-        }
+        std::string pcapDir = CreatePcapDir(flags, folder);
         EnableWanPcap(topo, pcapDir + "/wan");
     }
 
@@ -415,13 +400,8 @@ main(int argc, char** argv)
         "(kernel SA flush, charon bug), and the kernel-side state goes with it.",
     };
 
-    nlohmann::json params;
-    params["scenario"] = "sa-loss";
-    params["flags"] = flags.ToJson();
-    params["code_version"] = CodeVersion();
-    params["seed"] = { { "rng_seed", 1 }, { "rng_run", flags.GetUint("RngRun") } };
-    params["profile"] = ProfileJson(flags);
-    params["cpu_cost_table"] = alice->GetCpuModel()->GetTable().ToString();
+    nlohmann::json params =
+      CommonParams("sa-loss", flags, alice->GetCpuModel()->GetTable().ToString());
     params["topology"] = { { "host_a", "10.1.0.2" },
                            { "host_c", "10.3.0.2" },
                            { "alice_wan", "192.0.2.1" },
@@ -431,33 +411,17 @@ main(int argc, char** argv)
                            { "tunnel_t1", { topo.subnetA, topo.subnetB } },
                            { "tunnel_t2", { second.subnetC, second.subnetD } } };
 
-    bool ok = folder.WriteJson("params.json", params) &&
-              folder.WriteJson("summary.json", summary) &&
-              collector->WriteEventsCsv(folder.Path("events.csv"));
-    if (flags.GetBool("pcap"))
+    double wall = 0;
+    if (!WriteRunFolder(
+          "sa-loss", flags, folder, params, summary, *collector, wallStart, simTime, wall))
     {
-        ok = ok && collector->WriteKeyFiles(folder.Path("keys"));
-    }
-    double wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
-    ok = ok &&
-         folder.WriteJson(
-           "wall.json",
-           { { "wall_s", wall }, { "sim_s", simTime }, { "events", Simulator::GetEventCount() } });
-    Simulator::Destroy();
-    if (!ok)
-    {
-        std::cerr << "sa-loss: error: cannot write the run folder " << folder.Directory()
-                  << std::endl;
         return 1;
     }
-    auto show = [](const nlohmann::json& v)
-    { return v.is_null() ? std::string("null") : v.dump(); };
     std::cout << "sa-loss scheme=" << scheme << " lose=" << lose
               << " profile=" << flags.GetString("profile")
-              << " recovery_s=" << show(summary["recovery_s"])
-              << " recovery_ba_s=" << show(summary["recovery_ba_s"])
-              << " detection_s=" << show(summary["detection_s"])
+              << " recovery_s=" << summary["recovery_s"].dump()
+              << " recovery_ba_s=" << summary["recovery_ba_s"].dump()
+              << " detection_s=" << summary["detection_s"].dump()
               << " inner_lost=" << summary["inner_lost"].dump()
               << " other_tunnel_lost_pkts=" << otherLost
               << " other_tunnel_disturbed=" << summary["other_tunnel_disturbed"].dump()

@@ -212,4 +212,32 @@ FlowSink::HandleRead(Ptr<Socket> socket)
     }
 }
 
+std::pair<ns3::Ptr<FlowSource>, ns3::Ptr<FlowSink>>
+InstallFlow(ns3::Ptr<ns3::Node> from,
+            ns3::Ptr<ns3::Node> to,
+            ns3::Ipv4Address dst,
+            uint16_t port,
+            uint32_t id,
+            double rate,
+            uint32_t packetSize,
+            double start,
+            double stop)
+{
+    using namespace ns3;
+    Ptr<FlowSink> sink = CreateObject<FlowSink>();
+    sink->SetAttribute("Port", UintegerValue(port));
+    sink->SetAttribute("FlowId", UintegerValue(id));
+    to->AddApplication(sink);
+    sink->SetStartTime(Seconds(0));
+    Ptr<FlowSource> source = CreateObject<FlowSource>();
+    source->SetAttribute("Rate", DoubleValue(rate));
+    source->SetAttribute("PacketSize", UintegerValue(packetSize));
+    source->SetAttribute("FlowId", UintegerValue(id));
+    source->SetRemote(dst, port);
+    from->AddApplication(source);
+    source->SetStartTime(Seconds(start));
+    source->SetStopTime(Seconds(stop));
+    return std::make_pair(source, sink);
+}
+
 } // namespace scenarios

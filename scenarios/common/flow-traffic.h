@@ -7,11 +7,13 @@
 #include "ns3/application.h"
 #include "ns3/event-id.h"
 #include "ns3/ipv4-address.h"
+#include "ns3/node.h"
 #include "ns3/nstime.h"
 #include "ns3/socket.h"
 #include "ns3/traced-callback.h"
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace scenarios
@@ -76,6 +78,19 @@ class FlowSink : public ns3::Application
     std::vector<Arrival> m_arrivals;
     ns3::TracedCallback<uint64_t, ns3::Time> m_arrivalTrace;
 };
+
+/// Installs inner flow @p id to @p dst (an address of @p to), UDP port @p port: a sink on @p to
+/// from time 0, and on @p from a source of @p rate datagrams/s of @p packetSize octets from
+/// @p start to @p stop (s). Returns (source, sink).
+std::pair<ns3::Ptr<FlowSource>, ns3::Ptr<FlowSink>> InstallFlow(ns3::Ptr<ns3::Node> from,
+                                                                ns3::Ptr<ns3::Node> to,
+                                                                ns3::Ipv4Address dst,
+                                                                uint16_t port,
+                                                                uint32_t id,
+                                                                double rate,
+                                                                uint32_t packetSize,
+                                                                double start,
+                                                                double stop);
 
 } // namespace scenarios
 

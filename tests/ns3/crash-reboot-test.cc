@@ -1,6 +1,6 @@
 // The crash-reboot scenario program with each scheme, at small custom timer values whose
 // consequences can be computed by hand, and its determinism.
-#include "two-site-fixture.h"
+#include "scenario-run.h"
 
 #include <cmath>
 #include <gtest/gtest.h>
@@ -10,57 +10,28 @@ using namespace testing_ns3;
 namespace
 {
 
-// custom profile: 0.5 s doubling, 3 retransmissions: the exchange is abandoned
-// 0.5 + 1 + 2 + 4 = 7.5 s after its first send.
-constexpr double kTimeout = 0.5;
-constexpr double kGiveUp = 7.5;
-constexpr double kLiveness = 2;
-constexpr double kRtt = 0.05;
+// kTimeout, kGiveUp, kLiveness, kRtt: the custom profile of scenario-run.h.
 constexpr double kCrash = 5;
 constexpr double kBoot = 1;
 // IKE_SA_INIT + IKE_AUTH (2 RTT) plus the wait for the next datagram (50 ms at 20/s), one-way
 // delivery and CPU time: set-up comfortably fits in 0.3 s.
 constexpr double kSetup = 0.3;
 
-struct RunResult
-{
-    int status{ -1 };
-    std::string output;
-    nlohmann::json summary;
-};
+using RunResult = ScenarioRun;
 
 RunResult
 RunCrashReboot(const std::string& name,
                const std::string& scheme,
                std::vector<std::string> extra = {})
 {
-    RunResult r;
-    std::string dir = TestRunDir(name);
-    std::vector<std::string> args = { "--scheme=" + scheme,
-                                      "--profile=custom",
-                                      "--retransmitTimeout=" + std::to_string(kTimeout),
-                                      "--retransmitBase=2",
-                                      "--retransmitTries=3",
-                                      "--livenessInterval=" + std::to_string(kLiveness),
-                                      "--rtt=" + std::to_string(kRtt),
-                                      "--crashTime=" + std::to_string(kCrash),
-                                      "--bootTime=" + std::to_string(kBoot),
-                                      "--simTime=30",
-                                      "--outDir=" + dir };
-    args.insert(args.end(), extra.begin(), extra.end());
-    r.status = RunProgram(CRASH_REBOOT_BIN, args, r.output);
-    if (r.status == 0)
-    {
-        r.summary = ReadJson(dir + "/summary.json");
-    }
-    return r;
-}
-
-double
-Num(const nlohmann::json& summary, const char* key)
-{
-    const auto& v = summary.at(key);
-    return v.is_null() ? NAN : v.get<double>();
+    std::vector<std::string> args = CustomProfileArgs();
+    args.insert(args.end(),
+                { "--scheme=" + scheme,
+                  "--rtt=" + std::to_string(kRtt),
+                  "--crashTime=" + std::to_string(kCrash),
+                  "--bootTime=" + std::to_string(kBoot),
+                  "--simTime=30" });
+    return RunScenario(CRASH_REBOOT_BIN, name, args, extra);
 }
 
 void

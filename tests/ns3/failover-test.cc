@@ -1,6 +1,6 @@
 // The failover scenario program: the heartbeat takeover timing, each scheme against a standby
 // without SA state, the QCD secret shared or not, the refused synced state, determinism.
-#include "two-site-fixture.h"
+#include "scenario-run.h"
 
 #include <cmath>
 #include <gtest/gtest.h>
@@ -10,57 +10,27 @@ using namespace testing_ns3;
 namespace
 {
 
-// custom profile: 0.5 s doubling, 3 retransmissions: abandoned 0.5 + 1 + 2 + 4 = 7.5 s after
-// the first send.
-constexpr double kTimeout = 0.5;
-constexpr double kGiveUp = 7.5;
-constexpr double kLiveness = 2;
-constexpr double kRtt = 0.05;
+// kTimeout, kGiveUp, kLiveness, kRtt: the custom profile of scenario-run.h.
 constexpr double kFail = 5;
 constexpr double kBeat = 0.5;
 constexpr int kMisses = 3;
 // IKE_SA_INIT + IKE_AUTH (2 RTT), the wait for the next datagram (50 ms at 20/s), CPU time.
 constexpr double kSetup = 0.3;
 
-struct RunResult
-{
-    int status{ -1 };
-    std::string output;
-    nlohmann::json summary;
-    std::string dir;
-};
+using RunResult = ScenarioRun;
 
 RunResult
 RunFailover(const std::string& name, const std::string& scheme, std::vector<std::string> extra = {})
 {
-    RunResult r;
-    r.dir = TestRunDir("failover-" + name);
-    std::vector<std::string> args = { "--scheme=" + scheme,
-                                      "--profile=custom",
-                                      "--retransmitTimeout=" + std::to_string(kTimeout),
-                                      "--retransmitBase=2",
-                                      "--retransmitTries=3",
-                                      "--livenessInterval=" + std::to_string(kLiveness),
-                                      "--rtt=" + std::to_string(kRtt),
-                                      "--failTime=" + std::to_string(kFail),
-                                      "--heartbeatInterval=" + std::to_string(kBeat),
-                                      "--heartbeatMisses=" + std::to_string(kMisses),
-                                      "--simTime=30",
-                                      "--outDir=" + r.dir };
-    args.insert(args.end(), extra.begin(), extra.end());
-    r.status = RunProgram(FAILOVER_BIN, args, r.output);
-    if (r.status == 0)
-    {
-        r.summary = ReadJson(r.dir + "/summary.json");
-    }
-    return r;
-}
-
-double
-Num(const nlohmann::json& summary, const char* key)
-{
-    const auto& v = summary.at(key);
-    return v.is_null() ? NAN : v.get<double>();
+    std::vector<std::string> args = CustomProfileArgs();
+    args.insert(args.end(),
+                { "--scheme=" + scheme,
+                  "--rtt=" + std::to_string(kRtt),
+                  "--failTime=" + std::to_string(kFail),
+                  "--heartbeatInterval=" + std::to_string(kBeat),
+                  "--heartbeatMisses=" + std::to_string(kMisses),
+                  "--simTime=30" });
+    return RunScenario(FAILOVER_BIN, "failover-" + name, args, extra);
 }
 
 void

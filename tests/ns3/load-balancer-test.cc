@@ -3,7 +3,7 @@
 // member2 at 3 s. Custom timers small enough to compute by hand: liveness every 2 s, 0.5 s
 // doubling with 3 retransmissions, so an unanswered exchange is abandoned 7.5 s after its first
 // send.
-#include "two-site-fixture.h"
+#include "scenario-run.h"
 
 #include <cmath>
 #include <gtest/gtest.h>
@@ -15,15 +15,8 @@ namespace
 
 constexpr double kDown = 8;
 constexpr double kUp = 9;
-constexpr double kGiveUp = 7.5;
 
-struct RunResult
-{
-    int status{ -1 };
-    std::string output;
-    std::string dir;
-    nlohmann::json summary;
-};
+using RunResult = ScenarioRun;
 
 RunResult
 RunLoadBalancer(const std::string& name,
@@ -31,30 +24,18 @@ RunLoadBalancer(const std::string& name,
                 const std::string& list,
                 std::vector<std::string> extra = {})
 {
-    RunResult r;
-    r.dir = TestRunDir(name);
-    std::vector<std::string> args = { "--scheme=" + scheme,   "--liveSaList=" + list,
-                                      "--profile=custom",     "--retransmitTimeout=0.5",
-                                      "--retransmitBase=2",   "--retransmitTries=3",
-                                      "--livenessInterval=2", "--peers=4",
-                                      "--members=3",          "--downMember=0",
-                                      "--downTime=8",         "--moveDelay=1",
-                                      "--rebalanceTime=3",    "--simTime=30",
-                                      "--outDir=" + r.dir };
-    args.insert(args.end(), extra.begin(), extra.end());
-    r.status = RunProgram(LOAD_BALANCER_BIN, args, r.output);
-    if (r.status == 0)
-    {
-        r.summary = ReadJson(r.dir + "/summary.json");
-    }
-    return r;
-}
-
-double
-Num(const nlohmann::json& summary, const char* key)
-{
-    const auto& v = summary.at(key);
-    return v.is_null() ? NAN : v.get<double>();
+    std::vector<std::string> args = CustomProfileArgs();
+    args.insert(args.end(),
+                { "--scheme=" + scheme,
+                  "--liveSaList=" + list,
+                  "--peers=4",
+                  "--members=3",
+                  "--downMember=0",
+                  "--downTime=8",
+                  "--moveDelay=1",
+                  "--rebalanceTime=3",
+                  "--simTime=30" });
+    return RunScenario(LOAD_BALANCER_BIN, name, args, extra);
 }
 
 uint64_t

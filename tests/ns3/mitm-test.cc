@@ -1,6 +1,6 @@
 // The mitm scenario program per attacker position and scheme: which schemes a forged
 // unprotected notify tears down (doc/mitm.md), and determinism.
-#include "two-site-fixture.h"
+#include "scenario-run.h"
 
 #include <gtest/gtest.h>
 
@@ -11,13 +11,7 @@ namespace
 
 constexpr double kAttackStart = 3;
 
-struct RunResult
-{
-    int status{ -1 };
-    std::string output;
-    std::string dir;
-    nlohmann::json summary;
-};
+using RunResult = ScenarioRun;
 
 RunResult
 RunMitm(const std::string& name,
@@ -25,23 +19,16 @@ RunMitm(const std::string& name,
         const std::string& scheme,
         std::vector<std::string> extra = {})
 {
-    RunResult r;
-    r.dir = TestRunDir(name);
-    std::vector<std::string> args = { "--attacker=" + attacker,
-                                      "--scheme=" + scheme,
-                                      "--attackRate=10",
-                                      "--attackStart=" + std::to_string(kAttackStart),
-                                      "--simTime=12",
-                                      "--rateAB=10",
-                                      "--rateBA=10",
-                                      "--outDir=" + r.dir };
-    args.insert(args.end(), extra.begin(), extra.end());
-    r.status = RunProgram(MITM_BIN, args, r.output);
-    if (r.status == 0)
-    {
-        r.summary = ReadJson(r.dir + "/summary.json");
-    }
-    return r;
+    return RunScenario(MITM_BIN,
+                       name,
+                       { "--attacker=" + attacker,
+                         "--scheme=" + scheme,
+                         "--attackRate=10",
+                         "--attackStart=" + std::to_string(kAttackStart),
+                         "--simTime=12",
+                         "--rateAB=10",
+                         "--rateBA=10" },
+                       extra);
 }
 
 uint64_t

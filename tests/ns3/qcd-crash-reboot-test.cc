@@ -2,7 +2,7 @@
 // round trips of Bob being back, by the ESP-triggered path (INVALID_SPI -> liveness check ->
 // token), the 8.2 map (INVALID_SPI + token at once) or the IKE-triggered path (the token answers
 // a request already in flight), where `none` needs the whole retransmission schedule.
-#include "two-site-fixture.h"
+#include "scenario-run.h"
 
 #include <cmath>
 #include <fstream>
@@ -14,54 +14,34 @@ using namespace testing_ns3;
 namespace
 {
 
-// The custom profile of crash-reboot-test.cc: 0.5 s doubling, 3 retransmissions (7.5 s).
-constexpr double kRtt = 0.05;
+// The custom profile of scenario-run.h (kLiveness, kRtt): 0.5 s doubling, 3 retransmissions.
 constexpr double kCrash = 5;
-constexpr double kLiveness = 2;
 // A->B datagrams every 50 ms at 20/s.
 constexpr double kPacketGap = 0.05;
 // IKE_SA_INIT + IKE_AUTH (2 RTT), the wait for the next datagram and CPU time.
 constexpr double kSetup = 0.3;
 
-struct QcdRun
+struct QcdRun : ScenarioRun
 {
-    int status{ -1 };
-    std::string output;
-    nlohmann::json summary;
-    std::string events;
+    std::string events; ///< events.csv
 };
 
 QcdRun
 RunQcd(const std::string& name, double bootTime, std::vector<std::string> extra = {})
 {
-    QcdRun r;
-    std::string dir = TestRunDir(name);
-    std::vector<std::string> args = { "--scheme=qcd",
-                                      "--profile=custom",
-                                      "--retransmitTimeout=0.5",
-                                      "--retransmitBase=2",
-                                      "--retransmitTries=3",
-                                      "--livenessInterval=" + std::to_string(kLiveness),
-                                      "--rtt=" + std::to_string(kRtt),
-                                      "--crashTime=" + std::to_string(kCrash),
-                                      "--bootTime=" + std::to_string(bootTime),
-                                      "--simTime=30",
-                                      "--outDir=" + dir };
-    args.insert(args.end(), extra.begin(), extra.end());
-    r.status = RunProgram(CRASH_REBOOT_BIN, args, r.output);
+    std::vector<std::string> args = CustomProfileArgs();
+    args.insert(args.end(),
+                { "--scheme=qcd",
+                  "--rtt=" + std::to_string(kRtt),
+                  "--crashTime=" + std::to_string(kCrash),
+                  "--bootTime=" + std::to_string(bootTime),
+                  "--simTime=30" });
+    QcdRun r{ RunScenario(CRASH_REBOOT_BIN, name, args, extra), {} };
     if (r.status == 0)
     {
-        r.summary = ReadJson(dir + "/summary.json");
-        r.events = ReadFile(dir + "/events.csv");
+        r.events = ReadFile(r.dir + "/events.csv");
     }
     return r;
-}
-
-double
-Num(const nlohmann::json& s, const char* key)
-{
-    const auto& v = s.at(key);
-    return v.is_null() ? NAN : v.get<double>();
 }
 
 /// events.csv rows (time_s,node,event,...,detail) of @p event at @p node.

@@ -1,7 +1,7 @@
 // The sa-loss scenario program with each scheme and each loss kind, at small custom timers
 // whose consequences can be computed by hand: the lost tunnel comes back as the scheme implies,
 // the other tunnel between the same gateways loses nothing and keeps its SAs; and determinism.
-#include "two-site-fixture.h"
+#include "scenario-run.h"
 
 #include <cmath>
 #include <gtest/gtest.h>
@@ -11,22 +11,11 @@ using namespace testing_ns3;
 namespace
 {
 
-// custom profile: 0.5 s doubling, 3 retransmissions: an exchange is abandoned
-// 0.5 + 1 + 2 + 4 = 7.5 s after its first send.
-constexpr double kTimeout = 0.5;
-constexpr double kGiveUp = 7.5;
-constexpr double kLiveness = 2;
-constexpr double kRtt = 0.05;
+// kTimeout, kGiveUp, kLiveness, kRtt: the custom profile of scenario-run.h.
 // Later than SIR's 5 s dampening after t1's establishment (about 1 s), doc/sir.md 5.
 constexpr double kLoss = 8;
 
-struct RunResult
-{
-    int status{ -1 };
-    std::string output;
-    std::string dir;
-    nlohmann::json summary;
-};
+using RunResult = ScenarioRun;
 
 RunResult
 RunSaLoss(const std::string& name,
@@ -34,33 +23,14 @@ RunSaLoss(const std::string& name,
           const std::string& lose,
           std::vector<std::string> extra = {})
 {
-    RunResult r;
-    r.dir = TestRunDir(name);
-    std::vector<std::string> args = { "--scheme=" + scheme,
-                                      "--lose=" + lose,
-                                      "--profile=custom",
-                                      "--retransmitTimeout=" + std::to_string(kTimeout),
-                                      "--retransmitBase=2",
-                                      "--retransmitTries=3",
-                                      "--livenessInterval=" + std::to_string(kLiveness),
-                                      "--rtt=" + std::to_string(kRtt),
-                                      "--lossTime=" + std::to_string(kLoss),
-                                      "--simTime=28",
-                                      "--outDir=" + r.dir };
-    args.insert(args.end(), extra.begin(), extra.end());
-    r.status = RunProgram(SA_LOSS_BIN, args, r.output);
-    if (r.status == 0)
-    {
-        r.summary = ReadJson(r.dir + "/summary.json");
-    }
-    return r;
-}
-
-double
-Num(const nlohmann::json& summary, const char* key)
-{
-    const auto& v = summary.at(key);
-    return v.is_null() ? NAN : v.get<double>();
+    std::vector<std::string> args = CustomProfileArgs();
+    args.insert(args.end(),
+                { "--scheme=" + scheme,
+                  "--lose=" + lose,
+                  "--rtt=" + std::to_string(kRtt),
+                  "--lossTime=" + std::to_string(kLoss),
+                  "--simTime=28" });
+    return RunScenario(SA_LOSS_BIN, name, args, extra);
 }
 
 /// Both tunnels' invariants: the loss happened, the lost tunnel recovered, the other one lost

@@ -1,7 +1,7 @@
 // crash-reboot with --scheme=sir: the recovery takes the number of round trips the draft's
 // exchange implies (doc/sir.md), with each knob, read off the run folder's events.csv.
 // Defaults: RTT 50 ms, flows of 20 datagrams/s each way, Bob crashes at 20 s, up at 25 s.
-#include "two-site-fixture.h"
+#include "scenario-run.h"
 
 #include <cmath>
 #include <gtest/gtest.h>
@@ -12,7 +12,7 @@ using namespace testing_ns3;
 namespace
 {
 
-constexpr double kRtt = 0.05;
+// kRtt: scenario-run.h, the crash-reboot default.
 constexpr double kGap = 0.05; // 1 / 20 datagrams per second
 constexpr double kUp = 25;
 // Simulated CPU time (DH, PRF, AEAD of a few messages) and scheduling slack.
@@ -27,11 +27,8 @@ struct Row
     std::string detail;
 };
 
-struct SirRun
+struct SirRun : ScenarioRun
 {
-    int status{ -1 };
-    std::string output;
-    nlohmann::json summary;
     std::vector<Row> rows;
 
     /// Rows of @p node and @p event whose detail starts with @p prefix.
@@ -64,11 +61,7 @@ struct SirRun
         return NAN;
     }
 
-    double Num(const char* key) const
-    {
-        const auto& v = summary.at(key);
-        return v.is_null() ? NAN : v.get<double>();
-    }
+    double Num(const char* key) const { return testing_ns3::Num(summary, key); }
 };
 
 std::vector<Row>
@@ -111,15 +104,12 @@ ReadEvents(const std::string& path)
 SirRun
 RunSir(const std::string& name, std::vector<std::string> extra = {})
 {
-    SirRun r;
-    std::string dir = TestRunDir("sir-" + name);
-    std::vector<std::string> args = { "--scheme=sir", "--simTime=40", "--outDir=" + dir };
-    args.insert(args.end(), extra.begin(), extra.end());
-    r.status = RunProgram(CRASH_REBOOT_BIN, args, r.output);
+    SirRun r{
+        RunScenario(CRASH_REBOOT_BIN, "sir-" + name, { "--scheme=sir", "--simTime=40" }, extra), {}
+    };
     if (r.status == 0)
     {
-        r.summary = ReadJson(dir + "/summary.json");
-        r.rows = ReadEvents(dir + "/events.csv");
+        r.rows = ReadEvents(r.dir + "/events.csv");
     }
     return r;
 }

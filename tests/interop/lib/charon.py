@@ -10,6 +10,7 @@ keys-N.log (ike and chd at 4, every derived key), N counting the starts (crash t
 
 import os
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -167,7 +168,18 @@ secrets {
             if self.proc.poll() is not None:
                 raise RuntimeError("charon %s exited with %d; see %s" % (
                     self.label, self.proc.returncode, self.log_path()))
-            return os.path.exists(self.socket)
+            if not os.path.exists(self.socket):
+                return False
+            # The socket file appears at bind(), before charon listens: only a connection that
+            # succeeds shows vici is ready (on a loaded machine the gap is long enough to hit).
+            probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                probe.connect(self.socket)
+                return True
+            except (ConnectionRefusedError, FileNotFoundError):
+                return False
+            finally:
+                probe.close()
 
         wait_until(ready, timeout, what="charon %s vici socket" % self.label)
         self._start_monitor()
