@@ -275,6 +275,7 @@ main(int argc, char** argv)
         flows[i].ba =
           makeFlow(topo.hostB, node, topo.peerInner[i], kPeerSinkPort, 2 * i + 2, "ba", name);
     }
+    MoveTunnelRoutes(topo);
     std::string problem = bob->CheckConfiguration();
     if (problem.empty() && n > 0)
     {

@@ -1,9 +1,12 @@
 #include "reboot-storm-topology.h"
 
+#include "ns3/boolean.h"
 #include "ns3/double.h"
 #include "ns3/enum.h"
 #include "ns3/error-model.h"
 #include "ns3/internet-stack-helper.h"
+#include "ns3/ipv4-list-routing-helper.h"
+#include "ns3/ipv4-list-routing.h"
 #include "ns3/ipv4-static-routing-helper.h"
 #include "ns3/ipv4-static-routing.h"
 #include "ns3/ipv4.h"
@@ -45,6 +48,16 @@ AddLoss(Ptr<NetDevice> device, double loss, int64_t stream)
     device->SetAttribute("ReceiveErrorModel", PointerValue(em));
 }
 
+Ptr<HostRouting>
+AddHostRouting(Ptr<Node> node)
+{
+    auto list = DynamicCast<Ipv4ListRouting>(node->GetObject<Ipv4>()->GetRoutingProtocol());
+    NS_ABORT_MSG_IF(!list, "reboot-storm: node " << node->GetId() << " lacks list routing");
+    Ptr<HostRouting> routing = CreateObject<HostRouting>();
+    list->AddRoutingProtocol(routing, 10); // before static routing (priority 0)
+    return routing;
+}
+
 } // namespace
 
 StormTopology
@@ -61,8 +74,18 @@ BuildStormTopology(const StormParams& p, int64_t stream)
     InternetStackHelper internet;
     Ipv4StaticRoutingHelper staticRouting;
     internet.SetRoutingHelper(staticRouting); // static only: routes are configuration
-    internet.Install(core);
+    Ipv4ListRoutingHelper list;
+    list.Add(staticRouting, 0);
+    InternetStackHelper listInternet;
+    listInternet.SetRoutingHelper(list);
+    // Same order as one Install(core): bob, router, host B.
+    listInternet.Install(NodeContainer(t.bob, t.router));
+    internet.Install(t.hostB);
     internet.Install(t.peers);
+    t.routerHosts = AddHostRouting(t.router);
+    t.bobHosts = AddHostRouting(t.bob);
+    // Strong end system: "is this packet mine?" checks the arrival interface only, not N+1.
+    t.router->GetObject<Ipv4>()->SetAttribute("WeakEsModel", BooleanValue(false));
 
     // Two hops from a peer to Bob: each link carries a quarter of the round trip.
     Time hop = Seconds(p.wan.rttS / 4);
@@ -82,7 +105,8 @@ BuildStormTopology(const StormParams& p, int64_t stream)
     Ipv4Mask slash30("255.255.255.252");
     t.uplink = uplink.Install(t.bob, t.router);
     uint32_t bobUp = AddInterface(t.bob, t.uplink.Get(0), t.bobWanAddress, slash30);
-    AddInterface(t.router, t.uplink.Get(1), Ipv4Address("192.0.2.1"), slash30);
+    uint32_t routerUp = AddInterface(t.router, t.uplink.Get(1), Ipv4Address("192.0.2.1"), slash30);
+    t.routerHosts->AddHostRoute(t.bobWanAddress, routerUp);
     if (p.wan.loss > 0)
     {
         AddLoss(t.uplink.Get(0), p.wan.loss, stream);
@@ -109,13 +133,21 @@ BuildStormTopology(const StormParams& p, int64_t stream)
         Ipv4Address routerSide(accessBase + 4 * i + 1);
         Ipv4Address peerSide(accessBase + 4 * i + 2);
         uint32_t peerIf = AddInterface(peer, link.Get(0), peerSide, slash30);
-        AddInterface(t.router, link.Get(1), routerSide, slash30);
+        uint32_t routerIf = AddInterface(t.router, link.Get(1), routerSide, slash30);
+        t.routerHosts->AddHostRoute(peerSide, routerIf);
         staticRouting.GetStaticRouting(peer->GetObject<Ipv4>())
           ->SetDefaultRoute(routerSide, peerIf);
         t.peerWan.push_back(peerSide);
         t.peerInner.push_back(Ipv4Address(innerBase + i + 1));
     }
     return t;
+}
+
+void
+MoveTunnelRoutes(const StormTopology& topo)
+{
+    topo.bobHosts->TakeHostRoutes(
+      Ipv4StaticRoutingHelper().GetStaticRouting(topo.bob->GetObject<Ipv4>()));
 }
 
 std::string

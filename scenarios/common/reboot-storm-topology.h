@@ -12,6 +12,7 @@
 #define SCENARIOS_REBOOT_STORM_TOPOLOGY_H
 
 #include "gateway-topology.h"
+#include "host-routing.h"
 #include "ns3/ipv4-address.h"
 #include "ns3/net-device-container.h"
 #include "ns3/node-container.h"
@@ -42,16 +43,29 @@ struct StormTopology
     ns3::Ipv4Address bobWanAddress{ "192.0.2.2" };
     ns3::Ipv4Address hostBAddress{ "10.2.0.2" };
     std::string subnetB{ "10.2.0.0/24" };
+    /// Host routes before static routing (host-routing.h): at the router, every peer's and
+    /// Bob's WAN address; at Bob, the peers' tunnel /32s (MoveTunnelRoutes).
+    ns3::Ptr<HostRouting> routerHosts;
+    ns3::Ptr<HostRouting> bobHosts;
 };
 
 /// Largest N the address plan holds (and the per-peer UDP ports on host B allow).
 constexpr uint32_t kStormMaxPeers = 50000;
 
 /// Nodes, links, stacks, addresses and static routes (peers and Bob: default route to the
-/// router; host B: default route to Bob). Loss (WanParams::loss) applies to Bob's uplink in
+/// router; host B: default route to Bob); Bob and the router route through Ipv4ListRouting
+/// (HostRouting, then static routing). The router runs the strong end-system model (RFC 1122
+/// 3.3.4.2), so that telling whether a packet is its own checks the arrival interface's
+/// addresses only, not all N+1 interfaces' (no packet in the scenario is addressed to one of
+/// its interfaces). Loss (WanParams::loss) applies to Bob's uplink in
 /// both directions, the one link every peer's traffic crosses; loss models draw from streams
 /// starting at @p stream.
 StormTopology BuildStormTopology(const StormParams& params, int64_t stream = 100);
+
+/// Moves Bob's /32 routes (the peers' tunnel routes IkeHelper::AddConnection added to his
+/// static routing) into topo.bobHosts: call after the last AddConnection. Besides the O(1)
+/// lookup, this leaves CrashControl a handful of static routes to save and restore.
+void MoveTunnelRoutes(const StormTopology& topo);
 
 /// "172.16.0.0/32"-style string of peer i's protected address.
 std::string PeerSubnet(const StormTopology& topo, uint32_t i);
