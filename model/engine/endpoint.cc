@@ -39,6 +39,11 @@
 #include <map>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
+#ifdef IKEV2_VERIFY_DEADLINES
+#include <cstdio>
+#include <cstdlib>
+#endif
 
 namespace ikev2
 {
@@ -122,6 +127,16 @@ struct VolatileState
     CookieJar cookies;
     std::map<size_t, HeldPacket> acquireQueue;
     Time startedAt{0};
+    /// The next deadline without walking every SA (that walk was O(SAs) per engine call):
+    /// each live SA's own earliest deadline, the same ordered by time, and the SAs handed out
+    /// since the last recompute. Every path that can give code an IkeSa* or IkeSa& marks it
+    /// (FindIkeSaByHandle, CreateIkeSa, the EngineContext calls); IkeSas() hands out all of
+    /// them, so it marks all. saDeadline is indexed by handle (dense from 1, and a timer call
+    /// re-reads them all in order); kNever there means "not in the set".
+    std::vector<Time> saDeadline;
+    std::set<std::pair<Time, uint64_t>> deadlines;
+    std::unordered_set<uint64_t> touched;
+    bool allTouched{false};
 };
 
 class EndpointImpl : public EngineContext
@@ -204,7 +219,18 @@ class EndpointImpl : public EngineContext
     template <typename F>
     void Enter(Time now, Output& out, F body, bool dataPath = false);
     void Sweep();
+    /// Earliest deadline of one SA (its exchange, half-open, liveness, lifetimes, children).
+    static Time SaDeadline(const IkeSa& sa);
+    /// Brings the per-SA deadlines of the touched SAs up to date; returns the earliest.
+    Time UpdateDeadlines();
+    void Touch(const IkeSa& sa);
+    void TouchAll();
+    /// IkeSas() without marking them: for read-only walks inside this file.
+    std::vector<IkeSa*> IkeSasReadOnly();
+#ifdef IKEV2_VERIFY_DEADLINES
+    /// The full walk; checked against the incremental result in verification builds.
     Time ComputeDeadline() const;
+#endif
     void Validate();
 
     // Receive paths.
@@ -250,7 +276,7 @@ class EndpointImpl : public EngineContext
     Time m_now{0};
     Output* m_out{nullptr};
     Time m_deadline{kNever};
-    Time m_saDeadline{kNever}; ///< earliest deadline of the SAs (O(SAs) to recompute)
+    Time m_saDeadline{kNever}; ///< earliest deadline of the SAs (as of the last dirty call)
     bool m_dirty{true};
 };
 
@@ -439,7 +465,7 @@ EndpointImpl::Sweep()
     }
     if (m_dirty)
     {
-        m_saDeadline = ComputeDeadline();
+        m_saDeadline = UpdateDeadlines();
     }
     m_deadline = m_v ? std::min(m_saDeadline, m_policy->NextDeadline()) : kNever;
 }
@@ -609,6 +635,7 @@ void
 EndpointImpl::HandleTimer(Time now, Output& out)
 {
     Enter(now, out, [&] {
+        TouchAll(); // every SA is handed to its tasks and lifetime checks below
         std::vector<uint64_t> handles;
         for (const auto& [h, sa] : m_v->sas)
         {
@@ -678,6 +705,118 @@ EndpointImpl::ForgetChildSa(Time now, uint32_t spiIn, Output& out)
 }
 
 Time
+EndpointImpl::SaDeadline(const IkeSa& sa)
+{
+    if (sa.dead)
+    {
+        return kNever;
+    }
+    Time d = sa.tasks.NextDeadline();
+    if (sa.state == IkeSaState::Connecting)
+    {
+        return std::min(d, sa.halfOpenExpireAt);
+    }
+    d = std::min({d, sa.livenessDue, sa.rekeyAt, sa.expireAt});
+    for (const auto& c : sa.children)
+    {
+        d = std::min({d, c->rekeyAt, c->expireAt});
+    }
+    return d;
+}
+
+void
+EndpointImpl::Touch(const IkeSa& sa)
+{
+    if (m_v && !m_v->allTouched)
+    {
+        m_v->touched.insert(sa.Handle());
+    }
+}
+
+void
+EndpointImpl::TouchAll()
+{
+    if (m_v)
+    {
+        m_v->allTouched = true;
+        m_v->touched.clear();
+    }
+}
+
+Time
+EndpointImpl::UpdateDeadlines()
+{
+    if (!m_v)
+    {
+        return kNever;
+    }
+    VolatileState& v = *m_v;
+    auto update = [&](uint64_t handle, const IkeSa* sa) {
+        const Time d = sa ? SaDeadline(*sa) : kNever;
+        if (handle >= v.saDeadline.size())
+        {
+            v.saDeadline.resize(handle + 1, kNever);
+        }
+        Time& cached = v.saDeadline[handle];
+        if (cached == d)
+        {
+            return;
+        }
+        if (cached != kNever)
+        {
+            v.deadlines.erase({cached, handle});
+        }
+        if (d != kNever)
+        {
+            v.deadlines.insert({d, handle});
+        }
+        cached = d;
+    };
+    if (v.allTouched)
+    {
+        // Deleted SAs left the set in DeleteIkeSa: only the live ones are left to re-read.
+        for (const auto& [h, sa] : v.sas)
+        {
+            update(h, sa.get());
+        }
+    }
+    else
+    {
+        for (uint64_t h : v.touched)
+        {
+            auto it = v.sas.find(h);
+            update(h, it == v.sas.end() ? nullptr : it->second.get());
+        }
+    }
+    v.touched.clear();
+    v.allTouched = false;
+    const Time d = v.deadlines.empty() ? kNever : v.deadlines.begin()->first;
+#ifdef IKEV2_VERIFY_DEADLINES
+    for (const auto& [h, sa] : v.sas)
+    {
+        const Time own = SaDeadline(*sa);
+        const Time have = h < v.saDeadline.size() ? v.saDeadline[h] : kNever;
+        if (own != have)
+        {
+            fprintf(stderr, "IKEV2_VERIFY_DEADLINES: SA %llu deadline %lld, cached %lld\n",
+                    (unsigned long long)h, (long long)own.count(), (long long)have.count());
+            abort();
+        }
+    }
+    if (d != ComputeDeadline() ||
+        v.deadlines.size() != size_t(v.saDeadline.size() - std::count(v.saDeadline.begin(),
+                                                                       v.saDeadline.end(),
+                                                                       kNever)))
+    {
+        fprintf(stderr, "IKEV2_VERIFY_DEADLINES: earliest deadline mismatch\n");
+        abort();
+    }
+#endif
+    return d;
+}
+
+#ifdef IKEV2_VERIFY_DEADLINES
+Time
 EndpointImpl::ComputeDeadline() const
 {
     if (!m_v)
@@ -705,6 +844,7 @@ EndpointImpl::ComputeDeadline() const
     }
     return d;
 }
+#endif
 
 // ---------------------------------------------------------------------------------------------
 // Events and output
@@ -739,6 +879,7 @@ EndpointImpl::Emit(Event event)
 void
 EndpointImpl::SendIke(IkeSa& sa, const Bytes& message)
 {
+    Touch(sa);
     m_dirty = true;
     Datagram d;
     d.transport = Transport::Udp;
@@ -833,7 +974,12 @@ IkeSa*
 EndpointImpl::FindIkeSaByHandle(uint64_t handle)
 {
     auto it = m_v->sas.find(handle);
-    return it == m_v->sas.end() || it->second->dead ? nullptr : it->second.get();
+    if (it == m_v->sas.end() || it->second->dead)
+    {
+        return nullptr;
+    }
+    Touch(*it->second); // the caller may change its timers
+    return it->second.get();
 }
 
 IkeSa*
@@ -866,6 +1012,13 @@ EndpointImpl::FindForHeader(const IkeHeader& h)
 std::vector<IkeSa*>
 EndpointImpl::IkeSas()
 {
+    TouchAll(); // any of them may be changed by the caller
+    return IkeSasReadOnly();
+}
+
+std::vector<IkeSa*>
+EndpointImpl::IkeSasReadOnly()
+{
     std::vector<IkeSa*> out;
     if (!m_v)
     {
@@ -897,6 +1050,7 @@ EndpointImpl::CreateIkeSa(bool originalInitiator, size_t peerIndex, uint64_t loc
         sa->spiR = localSpi;
     }
     IkeSa& ref = *sa;
+    Touch(ref);
     m_v->byLocalSpi[localSpi] = handle;
     m_v->sas[handle] = std::move(sa);
     return ref;
@@ -915,6 +1069,7 @@ EndpointImpl::Jitter(Time max)
 ChildSa*
 EndpointImpl::InstallChild(IkeSa& sa, const ChildSaParams& params, const ChildSa* replaced)
 {
+    Touch(sa);
     m_v->reservedSpis.erase(params.spiIn);
     auto child = ChildSa::Create(params, m_now);
     if (!child)
@@ -958,6 +1113,7 @@ EndpointImpl::InstallChild(IkeSa& sa, const ChildSaParams& params, const ChildSa
 void
 EndpointImpl::RemoveChild(IkeSa& sa, uint32_t spiIn, const std::string& reason)
 {
+    Touch(sa);
     auto it = std::find_if(sa.children.begin(), sa.children.end(), [&](const auto& c) {
         return c->SpiIn() == spiIn;
     });
@@ -977,6 +1133,8 @@ EndpointImpl::RemoveChild(IkeSa& sa, uint32_t spiIn, const std::string& reason)
 void
 EndpointImpl::MoveChildren(IkeSa& from, IkeSa& to)
 {
+    Touch(from);
+    Touch(to);
     for (auto& c : from.children)
     {
         m_v->childByIn[c->SpiIn()] = to.Handle();
@@ -988,6 +1146,7 @@ EndpointImpl::MoveChildren(IkeSa& from, IkeSa& to)
 void
 EndpointImpl::IkeSaEstablished(IkeSa& sa)
 {
+    Touch(sa);
     const PeerConfig& peer = sa.Peer();
     sa.state = IkeSaState::Established;
     sa.establishedAt = m_now;
@@ -1020,6 +1179,7 @@ EndpointImpl::IkeSaEstablished(IkeSa& sa)
 void
 EndpointImpl::DeleteIkeSa(IkeSa& sa, const std::string& reason)
 {
+    Touch(sa);
     if (sa.dead)
     {
         return;
@@ -1053,6 +1213,11 @@ EndpointImpl::DeleteIkeSa(IkeSa& sa, const std::string& reason)
         m_v->halfOpenKey.erase(ho);
     }
     m_v->byLocalSpi.erase(sa.LocalSpi());
+    if (sa.Handle() < m_v->saDeadline.size() && m_v->saDeadline[sa.Handle()] != kNever)
+    {
+        m_v->deadlines.erase({m_v->saDeadline[sa.Handle()], sa.Handle()});
+        m_v->saDeadline[sa.Handle()] = kNever;
+    }
     auto it = m_v->sas.find(sa.Handle());
     if (it != m_v->sas.end())
     {
@@ -1064,6 +1229,7 @@ EndpointImpl::DeleteIkeSa(IkeSa& sa, const std::string& reason)
 void
 EndpointImpl::PeerDead(IkeSa& sa)
 {
+    Touch(sa);
     Event e = MakeEvent(EventType::PeerDead, &sa);
     e.detail = "no answer " + std::to_string(ToSeconds(m_now - sa.tasks.RequestFirstSent())) +
                " s after the first send";
@@ -1089,12 +1255,16 @@ IkeSa*
 EndpointImpl::NewestEstablished(size_t peerIndex)
 {
     IkeSa* best = nullptr;
-    for (IkeSa* sa : IkeSas())
+    for (IkeSa* sa : IkeSasReadOnly())
     {
         if (sa->PeerIndex() == peerIndex && sa->state == IkeSaState::Established)
         {
             best = sa;
         }
+    }
+    if (best)
+    {
+        Touch(*best);
     }
     return best;
 }
@@ -1102,7 +1272,7 @@ EndpointImpl::NewestEstablished(size_t peerIndex)
 bool
 EndpointImpl::ConnectionPending(size_t peerIndex)
 {
-    for (IkeSa* sa : IkeSas())
+    for (IkeSa* sa : IkeSasReadOnly())
     {
         if (sa->PeerIndex() != peerIndex)
         {
@@ -1167,6 +1337,7 @@ EndpointImpl::Initiate(const std::string& peerName)
 void
 EndpointImpl::StartLivenessCheck(IkeSa& sa)
 {
+    Touch(sa);
     if (sa.dead || sa.state == IkeSaState::Connecting || sa.tasks.Busy() ||
         sa.tasks.LivenessCheckPending())
     {
@@ -1179,6 +1350,7 @@ EndpointImpl::StartLivenessCheck(IkeSa& sa)
 void
 EndpointImpl::SendInformational(IkeSa& sa, std::vector<Payload> notifies)
 {
+    Touch(sa);
     if (sa.dead || sa.state == IkeSaState::Connecting)
     {
         return;
@@ -1190,6 +1362,7 @@ EndpointImpl::SendInformational(IkeSa& sa, std::vector<Payload> notifies)
 void
 EndpointImpl::ReplaceIkeSa(IkeSa& sa)
 {
+    Touch(sa);
     if (sa.dead)
     {
         return;
@@ -1437,7 +1610,7 @@ EndpointImpl::HandleUnprotectedInvalidSpi(const Datagram& in,
     if (n.data.size() == 4)
     {
         const uint32_t spi = SpiFromBytes(n.data);
-        for (IkeSa* sa : IkeSas())
+        for (IkeSa* sa : IkeSasReadOnly())
         {
             if (sa->remote.ip != in.remote.ip)
             {
@@ -1445,6 +1618,7 @@ EndpointImpl::HandleUnprotectedInvalidSpi(const Datagram& in,
             }
             if (ChildSa* child = sa->FindChildByOut(spi))
             {
+                Touch(*sa);
                 m_policy->OnUnprotectedInvalidSpi(*this, *sa, *child, msg, in);
                 return;
             }
@@ -1574,7 +1748,7 @@ EndpointImpl::ReplyUnknownEsp(const Datagram& in, uint32_t spi, bool udpEncap)
         return;
     }
     // RFC 7296 1.5: with an IKE SA to the sender's address, say it protected.
-    for (IkeSa* sa : IkeSas())
+    for (IkeSa* sa : IkeSasReadOnly())
     {
         if (sa->remote.ip == in.remote.ip && sa->state == IkeSaState::Established)
         {
@@ -1637,6 +1811,7 @@ EndpointImpl::FindOutboundChild(const Ipv4Info& info, IkeSa*& sa, ChildSa*& chil
             {
                 sa = s;
                 child = c->get();
+                Touch(*s);
                 m_v->outboundCache[info.dst.value] = {s->Handle(), child->SpiIn()};
                 return true;
             }
