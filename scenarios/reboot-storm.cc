@@ -37,7 +37,7 @@ namespace
 {
 
 constexpr uint16_t kPeerSinkPort = 9000;  ///< "ba" sink on each peer gateway
-constexpr uint16_t kHostSinkBase = 10000; ///< "ab" sink of peer i on host B: port base + i
+constexpr uint16_t kHostSinkPort = 10000; ///< "ab" sinks of every peer on host B (FlowPort)
 constexpr uint16_t kNotifyCookie = 16390; ///< RFC 7296 3.10.1
 const char* const kPsk = "reboot-storm shared secret";
 
@@ -207,6 +207,11 @@ main(int argc, char** argv)
     // Bob's crash and boot only: ComputeTimes() per peer scans this instead of every row.
     Ptr<IkeStatsCollector> clock = CreateObject<IkeStatsCollector>();
 
+    // Host B terminates 2N flows: one receiving port and one sending socket for all of them
+    // keep ns-3's per-datagram socket lookup on host B from growing with N (FlowPort).
+    Ptr<FlowPort> hostBPort = Create<FlowPort>(topo.hostB, kHostSinkPort);
+    Ptr<Socket> hostBSend = Socket::CreateSocket(topo.hostB, UdpSocketFactory::GetTypeId());
+    hostBSend->Bind();
     std::vector<Ptr<IkeApplication>> peerApps;
     std::vector<PeerFlows> flows(n);
     peerApps.reserve(n);
@@ -260,18 +265,21 @@ main(int argc, char** argv)
             source->SetAttribute("PacketSize", UintegerValue(flags.GetUint("pktSize")));
             source->SetAttribute("FlowId", UintegerValue(id));
             source->SetRemote(dst, port);
+            if (from == topo.hostB)
+            {
+                source->ShareSocket(hostBSend);
+            }
+            if (to == topo.hostB)
+            {
+                hostBPort->Add(sink, id);
+            }
             from->AddApplication(source);
             source->SetStartTime(Seconds(flowStart + phase->GetValue()));
             source->SetStopTime(Seconds(simTime - drain));
             return MonitoredFlow{ flowName, source, sink, sinkNode };
         };
-        flows[i].ab = makeFlow(node,
-                               topo.hostB,
-                               topo.hostBAddress,
-                               static_cast<uint16_t>(kHostSinkBase + i),
-                               2 * i + 1,
-                               "ab",
-                               "hostB");
+        flows[i].ab =
+          makeFlow(node, topo.hostB, topo.hostBAddress, kHostSinkPort, 2 * i + 1, "ab", "hostB");
         flows[i].ba =
           makeFlow(topo.hostB, node, topo.peerInner[i], kPeerSinkPort, 2 * i + 2, "ba", name);
     }

@@ -40,7 +40,7 @@
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
-#ifdef IKEV2_VERIFY_DEADLINES
+#ifdef IKEV2_VERIFY_INDEXES
 #include <cstdio>
 #include <cstdlib>
 #endif
@@ -137,6 +137,19 @@ struct VolatileState
     std::set<std::pair<Time, uint64_t>> deadlines;
     std::unordered_set<uint64_t> touched;
     bool allTouched{false};
+    /// The live IKE SAs of each connection (peer index), in creation order, for the lookups
+    /// that want one connection's SAs: a gateway with tens of thousands of connections must
+    /// not walk every SA per packet or per exchange. Kept in step with sas by CreateIkeSa,
+    /// SetIkeSaPeer and DeleteIkeSa.
+    std::vector<std::set<uint64_t>> sasByPeer;
+    /// The same by the peer's current IP address (RFC 7296 1.5 lookups "to the IP address from
+    /// whence the packet came"); kept in step by CreateIkeSa, SetIkeSaRemote and DeleteIkeSa.
+    std::unordered_map<uint32_t, std::set<uint64_t>> sasByRemoteIp;
+    /// Outbound policy lookup: inner destination -> the connections whose remote selectors
+    /// contain that address, ascending. Connections do not change while running, so entries
+    /// stay valid; cleared when it reaches kMaxDestinations.
+    std::unordered_map<uint32_t, std::vector<size_t>> peersByDestination;
+    static constexpr size_t kMaxDestinations = 1 << 16;
 };
 
 class EndpointImpl : public EngineContext
@@ -190,6 +203,10 @@ class EndpointImpl : public EngineContext
     IkeSa* FindIkeSaByHandle(uint64_t handle) override;
     IkeSa* FindIkeSaBySpis(uint64_t spiI, uint64_t spiR) override;
     std::vector<IkeSa*> IkeSas() override;
+    std::vector<IkeSa*> IkeSasOfPeer(size_t peerIndex) override;
+    void SetIkeSaPeer(IkeSa& sa, size_t peerIndex) override;
+    std::vector<IkeSa*> IkeSasTo(Ipv4Address ip) override;
+    void SetIkeSaRemote(IkeSa& sa, const SocketAddress& remote) override;
     IkeSa& CreateIkeSa(bool originalInitiator, size_t peerIndex, uint64_t localSpi) override;
     const PeerConfig* FindPeerByIdentity(const std::string& remoteId,
                                          const SocketAddress& local,
@@ -225,11 +242,15 @@ class EndpointImpl : public EngineContext
     Time UpdateDeadlines();
     void Touch(const IkeSa& sa);
     void TouchAll();
-    /// IkeSas() without marking them: for read-only walks inside this file.
-    std::vector<IkeSa*> IkeSasReadOnly();
-#ifdef IKEV2_VERIFY_DEADLINES
+#ifdef IKEV2_VERIFY_INDEXES
     /// The full walk; checked against the incremental result in verification builds.
     Time ComputeDeadline() const;
+    /// Aborts if an SA left out of a timer call had something due.
+    void VerifyNothingDueOutside(const std::vector<uint64_t>& due) const;
+    /// Aborts if the indexed outbound lookup disagrees with a walk over every SA.
+    void VerifyOutboundLookup(const Ipv4Info& info, const ChildSa* found) const;
+    /// Aborts if the by-connection or by-address index disagrees with the SAs.
+    void VerifyIndexes() const;
 #endif
     void Validate();
 
@@ -262,6 +283,8 @@ class EndpointImpl : public EngineContext
                                         const SocketAddress& remote,
                                         size_t& index) const;
     IkeSa* NewestEstablished(size_t peerIndex);
+    /// The connections whose remote selectors contain @p destination (cached).
+    const std::vector<size_t>& PeersForDestination(uint32_t destination);
     bool ConnectionPending(size_t peerIndex);
     Time Jitter(Time max);
 
@@ -270,6 +293,8 @@ class EndpointImpl : public EngineContext
     std::unique_ptr<RecoveryPolicy> m_policy;
     std::vector<std::unique_ptr<PrivateKey>> m_privateKeys;
     std::vector<std::unique_ptr<PublicKey>> m_publicKeys;
+    /// Each connection's configured selectors, parsed once: (local, remote).
+    std::vector<std::pair<SelectorList, SelectorList>> m_peerSelectors;
     EndpointCounters m_counters;
     std::unique_ptr<VolatileState> m_v;
     uint64_t m_bootCount{0};
@@ -289,6 +314,10 @@ EndpointImpl::EndpointImpl(EndpointConfig config, PersistentStore& store)
 {
     Validate();
     m_policy = CreateRecoveryPolicy(m_config);
+    for (const PeerConfig& peer : m_config.peers)
+    {
+        m_peerSelectors.emplace_back(FromConfig(peer.localTs), FromConfig(peer.remoteTs));
+    }
     if (const Bytes* b = m_store.Get(kBootCountKey))
     {
         m_bootCount = U64FromBytes(*b);
@@ -485,6 +514,7 @@ EndpointImpl::Start(Time now, Output& out)
         m_config.limits);
     m_now = std::max(m_now, now);
     m_v->startedAt = now;
+    m_v->sasByPeer.resize(m_config.peers.size());
     Enter(now, out, [&] {
         m_policy->OnStart(*this);
         const bool all = m_policy->InitiateAtStart(*this);
@@ -613,12 +643,8 @@ EndpointImpl::TerminateApi(Time now, const std::string& peer, Output& out)
         {
             throw ConfigError("no connection named '" + peer + "'");
         }
-        for (IkeSa* sa : IkeSas())
+        for (IkeSa* sa : IkeSasOfPeer(index))
         {
-            if (sa->PeerIndex() != index)
-            {
-                continue;
-            }
             if (sa->state == IkeSaState::Connecting)
             {
                 DeleteIkeSa(*sa, "terminated");
@@ -635,12 +661,21 @@ void
 EndpointImpl::HandleTimer(Time now, Output& out)
 {
     Enter(now, out, [&] {
-        TouchAll(); // every SA is handed to its tasks and lifetime checks below
+        // Only the SAs whose deadline has come: the cached deadlines are exact between calls
+        // (UpdateDeadlines), so every other SA has nothing due, and a timer call costs
+        // O(due log N) instead of a walk over tens of thousands of SAs. Handle order keeps the
+        // order of the full walk this replaces, so outputs are unchanged.
         std::vector<uint64_t> handles;
-        for (const auto& [h, sa] : m_v->sas)
+        for (auto it = m_v->deadlines.begin();
+             it != m_v->deadlines.end() && it->first <= m_now;
+             ++it)
         {
-            handles.push_back(h);
+            handles.push_back(it->second);
         }
+        std::sort(handles.begin(), handles.end());
+#ifdef IKEV2_VERIFY_INDEXES
+        VerifyNothingDueOutside(handles);
+#endif
         for (uint64_t h : handles)
         {
             IkeSa* sa = FindIkeSaByHandle(h);
@@ -791,14 +826,15 @@ EndpointImpl::UpdateDeadlines()
     v.touched.clear();
     v.allTouched = false;
     const Time d = v.deadlines.empty() ? kNever : v.deadlines.begin()->first;
-#ifdef IKEV2_VERIFY_DEADLINES
+#ifdef IKEV2_VERIFY_INDEXES
+    VerifyIndexes();
     for (const auto& [h, sa] : v.sas)
     {
         const Time own = SaDeadline(*sa);
         const Time have = h < v.saDeadline.size() ? v.saDeadline[h] : kNever;
         if (own != have)
         {
-            fprintf(stderr, "IKEV2_VERIFY_DEADLINES: SA %llu deadline %lld, cached %lld\n",
+            fprintf(stderr, "IKEV2_VERIFY_INDEXES: SA %llu deadline %lld, cached %lld\n",
                     (unsigned long long)h, (long long)own.count(), (long long)have.count());
             abort();
         }
@@ -808,14 +844,108 @@ EndpointImpl::UpdateDeadlines()
                                                                        v.saDeadline.end(),
                                                                        kNever)))
     {
-        fprintf(stderr, "IKEV2_VERIFY_DEADLINES: earliest deadline mismatch\n");
+        fprintf(stderr, "IKEV2_VERIFY_INDEXES: earliest deadline mismatch\n");
         abort();
     }
 #endif
     return d;
 }
 
-#ifdef IKEV2_VERIFY_DEADLINES
+#ifdef IKEV2_VERIFY_INDEXES
+void
+EndpointImpl::VerifyOutboundLookup(const Ipv4Info& info, const ChildSa* found) const
+{
+    // The walk over every SA that the per-connection lookup replaced.
+    const ChildSa* expected = nullptr;
+    for (auto it = m_v->sas.rbegin(); it != m_v->sas.rend() && !expected; ++it)
+    {
+        const IkeSa* s = it->second.get();
+        for (auto c = s->children.rbegin(); c != s->children.rend(); ++c)
+        {
+            if (!s->dead && s->state != IkeSaState::Connecting &&
+                ((*c)->state == ChildSaState::Installed ||
+                 (*c)->state == ChildSaState::Rekeying) &&
+                MatchesOutbound((*c)->LocalTs(), (*c)->RemoteTs(), info))
+            {
+                expected = c->get();
+                break;
+            }
+        }
+    }
+    VerifyIndexes();
+    if (expected != found)
+    {
+        fprintf(stderr, "IKEV2_VERIFY_INDEXES: outbound lookup differs from the full walk\n");
+        abort();
+    }
+}
+
+void
+EndpointImpl::VerifyIndexes() const
+{
+    size_t byIp = 0;
+    for (const auto& [ip, handles] : m_v->sasByRemoteIp)
+    {
+        for (uint64_t h : handles)
+        {
+            byIp++;
+            if (m_v->sas.at(h)->remote.ip.value != ip)
+            {
+                fprintf(stderr, "IKEV2_VERIFY_INDEXES: SA %llu indexed under the wrong IP\n",
+                        (unsigned long long)h);
+                abort();
+            }
+        }
+    }
+    if (byIp != m_v->sas.size())
+    {
+        fprintf(stderr, "IKEV2_VERIFY_INDEXES: IP index has %zu SAs, not %zu\n", byIp,
+                m_v->sas.size());
+        abort();
+    }
+    size_t byPeer = 0;
+    for (size_t i = 0; i < m_v->sasByPeer.size(); ++i)
+    {
+        byPeer += m_v->sasByPeer[i].size();
+        for (uint64_t h : m_v->sasByPeer[i])
+        {
+            if (m_v->sas.at(h)->PeerIndex() != i)
+            {
+                fprintf(stderr, "IKEV2_VERIFY_INDEXES: SA %llu indexed under the wrong peer\n",
+                        (unsigned long long)h);
+                abort();
+            }
+        }
+    }
+    if (byPeer != m_v->sas.size())
+    {
+        fprintf(stderr, "IKEV2_VERIFY_INDEXES: peer index has %zu SAs, not %zu\n", byPeer,
+                m_v->sas.size());
+        abort();
+    }
+}
+
+void
+EndpointImpl::VerifyNothingDueOutside(const std::vector<uint64_t>& due) const
+{
+    // The full walk also ran CheckLifetimes' Initiate on every SA; skipping an SA is only
+    // safe if that would have done nothing there.
+    for (const auto& [h, sa] : m_v->sas)
+    {
+        if (std::binary_search(due.begin(), due.end(), h) || sa->dead)
+        {
+            continue;
+        }
+        if (SaDeadline(*sa) <= m_now || (!sa->tasks.Busy() && !sa->tasks.Queued().empty() &&
+                                         sa->state != IkeSaState::Connecting))
+        {
+            fprintf(stderr, "IKEV2_VERIFY_INDEXES: SA %llu has work but is not due\n",
+                    (unsigned long long)h);
+            abort();
+        }
+    }
+}
+
 Time
 EndpointImpl::ComputeDeadline() const
 {
@@ -1013,12 +1143,6 @@ std::vector<IkeSa*>
 EndpointImpl::IkeSas()
 {
     TouchAll(); // any of them may be changed by the caller
-    return IkeSasReadOnly();
-}
-
-std::vector<IkeSa*>
-EndpointImpl::IkeSasReadOnly()
-{
     std::vector<IkeSa*> out;
     if (!m_v)
     {
@@ -1032,6 +1156,76 @@ EndpointImpl::IkeSasReadOnly()
         }
     }
     return out;
+}
+
+std::vector<IkeSa*>
+EndpointImpl::IkeSasOfPeer(size_t peerIndex)
+{
+    std::vector<IkeSa*> out;
+    if (!m_v || peerIndex >= m_v->sasByPeer.size())
+    {
+        return out;
+    }
+    for (uint64_t h : m_v->sasByPeer[peerIndex])
+    {
+        IkeSa* sa = m_v->sas.at(h).get();
+        if (!sa->dead)
+        {
+            Touch(*sa); // the caller may change it
+            out.push_back(sa);
+        }
+    }
+    return out;
+}
+
+void
+EndpointImpl::SetIkeSaPeer(IkeSa& sa, size_t peerIndex)
+{
+    Touch(sa);
+    m_v->sasByPeer[sa.PeerIndex()].erase(sa.Handle());
+    sa.SetPeer(peerIndex, m_config.peers.at(peerIndex));
+    m_v->sasByPeer[peerIndex].insert(sa.Handle());
+}
+
+std::vector<IkeSa*>
+EndpointImpl::IkeSasTo(Ipv4Address ip)
+{
+    std::vector<IkeSa*> out;
+    if (!m_v)
+    {
+        return out;
+    }
+    auto it = m_v->sasByRemoteIp.find(ip.value);
+    if (it == m_v->sasByRemoteIp.end())
+    {
+        return out;
+    }
+    for (uint64_t h : it->second)
+    {
+        IkeSa* sa = m_v->sas.at(h).get();
+        if (!sa->dead)
+        {
+            Touch(*sa); // the caller may change it
+            out.push_back(sa);
+        }
+    }
+    return out;
+}
+
+void
+EndpointImpl::SetIkeSaRemote(IkeSa& sa, const SocketAddress& remote)
+{
+    Touch(sa);
+    if (sa.remote.ip != remote.ip)
+    {
+        auto it = m_v->sasByRemoteIp.find(sa.remote.ip.value);
+        if (it != m_v->sasByRemoteIp.end() && it->second.erase(sa.Handle()) && it->second.empty())
+        {
+            m_v->sasByRemoteIp.erase(it);
+        }
+        m_v->sasByRemoteIp[remote.ip.value].insert(sa.Handle());
+    }
+    sa.remote = remote;
 }
 
 IkeSa&
@@ -1053,6 +1247,8 @@ EndpointImpl::CreateIkeSa(bool originalInitiator, size_t peerIndex, uint64_t loc
     Touch(ref);
     m_v->byLocalSpi[localSpi] = handle;
     m_v->sas[handle] = std::move(sa);
+    m_v->sasByPeer[peerIndex].insert(handle);
+    m_v->sasByRemoteIp[ref.remote.ip.value].insert(handle);
     return ref;
 }
 
@@ -1221,6 +1417,13 @@ EndpointImpl::DeleteIkeSa(IkeSa& sa, const std::string& reason)
     auto it = m_v->sas.find(sa.Handle());
     if (it != m_v->sas.end())
     {
+        m_v->sasByPeer[sa.PeerIndex()].erase(sa.Handle());
+        auto byIp = m_v->sasByRemoteIp.find(sa.remote.ip.value);
+        if (byIp != m_v->sasByRemoteIp.end() && byIp->second.erase(sa.Handle()) &&
+            byIp->second.empty())
+        {
+            m_v->sasByRemoteIp.erase(byIp);
+        }
         m_v->graveyard.push_back(std::move(it->second));
         m_v->sas.erase(it);
     }
@@ -1255,9 +1458,10 @@ IkeSa*
 EndpointImpl::NewestEstablished(size_t peerIndex)
 {
     IkeSa* best = nullptr;
-    for (IkeSa* sa : IkeSasReadOnly())
+    for (uint64_t h : m_v->sasByPeer[peerIndex])
     {
-        if (sa->PeerIndex() == peerIndex && sa->state == IkeSaState::Established)
+        IkeSa* sa = m_v->sas.at(h).get();
+        if (!sa->dead && sa->state == IkeSaState::Established)
         {
             best = sa;
         }
@@ -1272,9 +1476,10 @@ EndpointImpl::NewestEstablished(size_t peerIndex)
 bool
 EndpointImpl::ConnectionPending(size_t peerIndex)
 {
-    for (IkeSa* sa : IkeSasReadOnly())
+    for (uint64_t h : m_v->sasByPeer[peerIndex])
     {
-        if (sa->PeerIndex() != peerIndex)
+        const IkeSa* sa = m_v->sas.at(h).get();
+        if (sa->dead)
         {
             continue;
         }
@@ -1319,15 +1524,16 @@ EndpointImpl::Initiate(const std::string& peerName)
     }
     IkeSa& sa = CreateIkeSa(true, index, NewIkeSpi());
     sa.local = peer.local;
-    sa.remote = peer.remote;
     if (sa.local.port == 0)
     {
         sa.local.port = kIkePort;
     }
-    if (sa.remote.port == 0)
+    SocketAddress remote = peer.remote;
+    if (remote.port == 0)
     {
-        sa.remote.port = kIkePort;
+        remote.port = kIkePort;
     }
+    SetIkeSaRemote(sa, remote);
     sa.tasks.Queue(std::make_unique<IkeInitTask>(true));
     sa.tasks.Queue(std::make_unique<IkeAuthTask>(true));
     sa.tasks.Initiate(*this, sa);
@@ -1488,7 +1694,7 @@ EndpointImpl::HandleIke(const Datagram& in, const uint8_t* data, size_t size)
         sa->natT = true;
         sa->natPending = false;
         sa->local = in.local;
-        sa->remote = in.remote;
+        SetIkeSaRemote(*sa, in.remote);
     }
     for (const auto& p : opened.inner)
     {
@@ -1590,7 +1796,7 @@ EndpointImpl::HandleIkeSaInit(const Datagram& in, const IkeMessage& msg, const B
     IkeSa& sa = CreateIkeSa(false, index, NewIkeSpi());
     sa.spiI = h.spiI;
     sa.local = in.local;
-    sa.remote = in.remote;
+    SetIkeSaRemote(sa, in.remote);
     sa.halfOpenExpireAt = m_now + kHalfOpenTimeout;
     sa.initRequest = raw;
     m_v->halfOpen[key] = sa.Handle();
@@ -1610,12 +1816,8 @@ EndpointImpl::HandleUnprotectedInvalidSpi(const Datagram& in,
     if (n.data.size() == 4)
     {
         const uint32_t spi = SpiFromBytes(n.data);
-        for (IkeSa* sa : IkeSasReadOnly())
+        for (IkeSa* sa : IkeSasTo(in.remote.ip))
         {
-            if (sa->remote.ip != in.remote.ip)
-            {
-                continue;
-            }
             if (ChildSa* child = sa->FindChildByOut(spi))
             {
                 Touch(*sa);
@@ -1748,9 +1950,9 @@ EndpointImpl::ReplyUnknownEsp(const Datagram& in, uint32_t spi, bool udpEncap)
         return;
     }
     // RFC 7296 1.5: with an IKE SA to the sender's address, say it protected.
-    for (IkeSa* sa : IkeSasReadOnly())
+    for (IkeSa* sa : IkeSasTo(in.remote.ip))
     {
-        if (sa->remote.ip == in.remote.ip && sa->state == IkeSaState::Established)
+        if (sa->state == IkeSaState::Established)
         {
             SendInformational(*sa, {MakeNotify(notify::kInvalidSpi, SpiToBytes(spi))});
             return;
@@ -1801,23 +2003,71 @@ EndpointImpl::FindOutboundChild(const Ipv4Info& info, IkeSa*& sa, ChildSa*& chil
         }
         m_v->outboundCache.erase(cached);
     }
-    // Newest IKE SA first, newest Child SA first: a rekeyed or re-established SA wins.
-    for (auto it = m_v->sas.rbegin(); it != m_v->sas.rend(); ++it)
+    // Only the SAs of connections whose remote selectors contain the destination can have a
+    // matching Child SA: negotiation narrows every Child SA's selectors to within its
+    // connection's (child-negotiation.cc, ike-auth-task.cc). Newest IKE SA first, newest Child
+    // SA first: a rekeyed or re-established SA wins.
+    const std::vector<size_t>& peers = PeersForDestination(info.dst.value);
+    std::vector<uint64_t> handles;
+    for (size_t p : peers)
     {
-        IkeSa* s = it->second.get();
+        handles.insert(handles.end(), m_v->sasByPeer[p].begin(), m_v->sasByPeer[p].end());
+    }
+    if (peers.size() > 1)
+    {
+        std::sort(handles.begin(), handles.end());
+    }
+    bool found = false;
+    for (auto it = handles.rbegin(); it != handles.rend() && !found; ++it)
+    {
+        IkeSa* s = m_v->sas.at(*it).get();
         for (auto c = s->children.rbegin(); c != s->children.rend(); ++c)
         {
             if (usable(s, c->get()) && MatchesOutbound((*c)->LocalTs(), (*c)->RemoteTs(), info))
             {
                 sa = s;
                 child = c->get();
-                Touch(*s);
-                m_v->outboundCache[info.dst.value] = {s->Handle(), child->SpiIn()};
-                return true;
+                found = true;
+                break;
             }
         }
     }
-    return false;
+#ifdef IKEV2_VERIFY_INDEXES
+    VerifyOutboundLookup(info, found ? child : nullptr);
+#endif
+    if (found)
+    {
+        Touch(*sa);
+        m_v->outboundCache[info.dst.value] = {sa->Handle(), child->SpiIn()};
+    }
+    return found;
+}
+
+const std::vector<size_t>&
+EndpointImpl::PeersForDestination(uint32_t destination)
+{
+    auto it = m_v->peersByDestination.find(destination);
+    if (it != m_v->peersByDestination.end())
+    {
+        return it->second;
+    }
+    if (m_v->peersByDestination.size() >= VolatileState::kMaxDestinations)
+    {
+        m_v->peersByDestination.clear();
+    }
+    std::vector<size_t> peers;
+    for (size_t i = 0; i < m_peerSelectors.size(); ++i)
+    {
+        for (const Selector& r : m_peerSelectors[i].second)
+        {
+            if (r.startAddress <= destination && destination <= r.endAddress)
+            {
+                peers.push_back(i);
+                break;
+            }
+        }
+    }
+    return m_v->peersByDestination.emplace(destination, std::move(peers)).first->second;
 }
 
 void
@@ -1863,10 +2113,10 @@ EndpointImpl::SendInnerPacket(const Bytes& packet, bool allowAcquire)
         SendEsp(*sa, *child, packet);
         return;
     }
-    for (size_t i = 0; i < m_config.peers.size(); ++i)
+    for (size_t i : PeersForDestination(info.dst.value))
     {
         const PeerConfig& peer = m_config.peers[i];
-        if (!MatchesOutbound(FromConfig(peer.localTs), FromConfig(peer.remoteTs), info))
+        if (!MatchesOutbound(m_peerSelectors[i].first, m_peerSelectors[i].second, info))
         {
             continue;
         }

@@ -55,6 +55,16 @@ class EngineContext
     virtual IkeSa* FindIkeSaBySpis(uint64_t spiI, uint64_t spiR) = 0;
     /// Live (not deleted) IKE SAs, in creation order.
     virtual std::vector<IkeSa*> IkeSas() = 0;
+    /// Live IKE SAs of one connection, in creation order: O(its SAs), not O(all SAs).
+    virtual std::vector<IkeSa*> IkeSasOfPeer(size_t peerIndex) = 0;
+    /// Binds @p sa to connection @p peerIndex (the responder learns it in IKE_AUTH); keeps the
+    /// per-connection index in step, so use this rather than IkeSa::SetPeer.
+    virtual void SetIkeSaPeer(IkeSa& sa, size_t peerIndex) = 0;
+    /// Live IKE SAs whose peer is at @p ip, in creation order (RFC 7296 1.5 lookups).
+    virtual std::vector<IkeSa*> IkeSasTo(Ipv4Address ip) = 0;
+    /// Moves @p sa to the peer address @p remote; keeps the by-address index in step, so use
+    /// this rather than assigning IkeSa::remote.
+    virtual void SetIkeSaRemote(IkeSa& sa, const SocketAddress& remote) = 0;
     /// A new IKE SA object of ours (responder or rekey), registered under its local SPI.
     virtual IkeSa& CreateIkeSa(bool originalInitiator, size_t peerIndex, uint64_t localSpi) = 0;
     /// The connection for an authenticated peer identity arriving on these addresses.

@@ -202,7 +202,7 @@ IkeAuthTask::ProcessRequest(EngineContext& ctx,
     {
         return reject("no connection for " + identity);
     }
-    sa.SetPeer(index, *peer);
+    ctx.SetIkeSaPeer(sa, index);
     if (!VerifyAuth(ctx, sa, *idi, *auth))
     {
         return reject("AUTH of " + identity + " does not verify");

@@ -70,7 +70,7 @@ MakeRekeyedSa(EngineContext& ctx,
     n.nonceI = ni;
     n.nonceR = nr;
     n.local = old.local;
-    n.remote = old.remote;
+    ctx.SetIkeSaRemote(n, old.remote);
     n.natT = old.natT;
     n.remoteIdentity = old.remoteIdentity;
     n.lastOutbound = old.lastOutbound;

@@ -210,12 +210,12 @@ InformationalTask::ProcessRequest(EngineContext& ctx,
                     // 1.5 lets it use "an active IKE SA to the IP address from whence the
                     // packet came": look among our other IKE SAs between the same two
                     // addresses (doc/sa-loss.md).
-                    for (IkeSa* other : ctx.IkeSas())
+                    for (IkeSa* other : ctx.IkeSasTo(sa.remote.ip))
                     {
                         ChildSa* c = nullptr;
                         if (other != &sa && !other->dead &&
                             other->state == IkeSaState::Established &&
-                            other->remote.ip == sa.remote.ip && other->local.ip == sa.local.ip &&
+                            other->local.ip == sa.local.ip &&
                             (c = other->FindChildByOut(spiOut)) != nullptr)
                         {
                             if (!young(c))

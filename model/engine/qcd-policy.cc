@@ -228,10 +228,9 @@ QcdPolicy::OnProtectedMessage(EngineContext& ctx,
             {
                 return;
             }
-            for (IkeSa* other : ctx.IkeSas())
+            for (IkeSa* other : ctx.IkeSasOfPeer(sa.PeerIndex()))
             {
-                if (other != &sa && other->PeerIndex() == sa.PeerIndex() &&
-                    other->RemoteSpi() == peerSpi && other->originalInitiator)
+                if (other != &sa && other->RemoteSpi() == peerSpi && other->originalInitiator)
                 {
                     StoreToken(ctx, *other, token, "CREATE_CHILD_SA");
                     return;
@@ -449,10 +448,9 @@ QcdPolicy::Verify(EngineContext& ctx,
     // not a lost peer: it only goes away.
     const bool replaced = sa.state == IkeSaState::Deleting;
     bool sibling = false;
-    for (IkeSa* other : ctx.IkeSas())
+    for (IkeSa* other : ctx.IkeSasOfPeer(sa.PeerIndex()))
     {
-        sibling |= other != &sa && other->PeerIndex() == sa.PeerIndex() &&
-                   other->state != IkeSaState::Connecting;
+        sibling |= other != &sa && other->state != IkeSaState::Connecting;
     }
     Event v = ctx.MakeEvent(EventType::TokenVerified, &sa);
     v.remote = in.remote;

@@ -70,10 +70,9 @@ class InitialContactPolicy : public RecoveryPolicy
     bool InitiateAtStart(EngineContext& ctx) const override { return ctx.BootCount() > 1; }
     bool SendInitialContact(EngineContext& ctx, const IkeSa& sa) override
     {
-        for (IkeSa* other : ctx.IkeSas())
+        for (IkeSa* other : ctx.IkeSasOfPeer(sa.PeerIndex()))
         {
-            if (other != &sa && other->PeerIndex() == sa.PeerIndex() &&
-                other->state != IkeSaState::Connecting)
+            if (other != &sa && other->state != IkeSaState::Connecting)
             {
                 return false;
             }

@@ -26,10 +26,9 @@ RecoveryPolicy::SendInitialContact(EngineContext& ctx, const IkeSa& sa)
     }
     // "The only IKE SA between these identities" (RFC 7296 2.4): not when we hold another
     // established one for this connection.
-    for (IkeSa* other : ctx.IkeSas())
+    for (IkeSa* other : ctx.IkeSasOfPeer(sa.PeerIndex()))
     {
-        if (other != &sa && other->PeerIndex() == sa.PeerIndex() &&
-            other->state != IkeSaState::Connecting)
+        if (other != &sa && other->state != IkeSaState::Connecting)
         {
             return false;
         }

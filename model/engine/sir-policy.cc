@@ -873,9 +873,9 @@ SirPolicy::InitiateWithNack(EngineContext& ctx,
     {
         return false; // no policy to initiate to this peer: answer with a NACK message
     }
-    for (IkeSa* s : ctx.IkeSas())
+    for (IkeSa* s : ctx.IkeSasOfPeer(index))
     {
-        if (s->PeerIndex() == index && s->originalInitiator && s->state == IkeSaState::Connecting)
+        if (s->originalInitiator && s->state == IkeSaState::Connecting)
         {
             EmitIgnored(ctx,
                         s,

@@ -96,10 +96,20 @@ FlowSource::GetSendTimes() const
 }
 
 void
+FlowSource::ShareSocket(Ptr<Socket> socket)
+{
+    m_socket = socket;
+    m_sharedSocket = true;
+}
+
+void
 FlowSource::StartApplication()
 {
-    m_socket = Socket::CreateSocket(GetNode(), UdpSocketFactory::GetTypeId());
-    m_socket->Bind();
+    if (!m_sharedSocket)
+    {
+        m_socket = Socket::CreateSocket(GetNode(), UdpSocketFactory::GetTypeId());
+        m_socket->Bind();
+    }
     SendOne();
 }
 
@@ -107,7 +117,7 @@ void
 FlowSource::StopApplication()
 {
     m_next.Cancel();
-    if (m_socket)
+    if (m_socket && !m_sharedSocket)
     {
         m_socket->Close();
         m_socket = nullptr;
@@ -170,6 +180,10 @@ FlowSink::GetArrivals() const
 void
 FlowSink::StartApplication()
 {
+    if (m_shared)
+    {
+        return;
+    }
     m_socket = Socket::CreateSocket(GetNode(), UdpSocketFactory::GetTypeId());
     m_socket->Bind(InetSocketAddress(Ipv4Address::GetAny(), m_port));
     m_socket->SetRecvCallback(MakeCallback(&FlowSink::HandleRead, this));
@@ -193,22 +207,68 @@ FlowSink::HandleRead(Ptr<Socket> socket)
     Address from;
     while ((p = socket->RecvFrom(from)))
     {
-        if (p->GetSize() < kFlowHeaderSize)
-        {
-            continue;
-        }
+        Accept(p);
+    }
+}
+
+void
+FlowSink::Accept(Ptr<Packet> p)
+{
+    if (p->GetSize() < kFlowHeaderSize)
+    {
+        return;
+    }
+    uint8_t header[kFlowHeaderSize];
+    p->CopyData(header, kFlowHeaderSize);
+    if (header[0] != 'I' || header[1] != 'K' || header[2] != 'F' || header[3] != 'L' ||
+        GetUint(header + 4, 4) != m_flowId)
+    {
+        return;
+    }
+    Arrival a{ GetUint(header + 8, 8),
+               static_cast<int64_t>(GetUint(header + 16, 8)),
+               Simulator::Now().GetNanoSeconds() };
+    m_arrivals.push_back(a);
+    m_arrivalTrace(a.seq, NanoSeconds(a.sentNs));
+}
+
+FlowPort::FlowPort(Ptr<Node> node, uint16_t port)
+{
+    m_socket = Socket::CreateSocket(node, UdpSocketFactory::GetTypeId());
+    m_socket->Bind(InetSocketAddress(Ipv4Address::GetAny(), port));
+    m_socket->SetRecvCallback(MakeCallback(&FlowPort::HandleRead, this));
+}
+
+FlowPort::~FlowPort()
+{
+    m_socket->SetRecvCallback(MakeNullCallback<void, Ptr<Socket>>());
+}
+
+void
+FlowPort::Add(Ptr<FlowSink> sink, uint32_t flowId)
+{
+    sink->SetAttribute("FlowId", UintegerValue(flowId));
+    sink->SetShared();
+    m_sinks[flowId] = sink;
+}
+
+void
+FlowPort::HandleRead(Ptr<Socket> socket)
+{
+    Ptr<Packet> p;
+    Address from;
+    while ((p = socket->RecvFrom(from)))
+    {
         uint8_t header[kFlowHeaderSize];
-        p->CopyData(header, kFlowHeaderSize);
-        if (header[0] != 'I' || header[1] != 'K' || header[2] != 'F' || header[3] != 'L' ||
-            GetUint(header + 4, 4) != m_flowId)
+        if (p->GetSize() < kFlowHeaderSize || p->CopyData(header, 8) != 8)
         {
             continue;
         }
-        Arrival a{ GetUint(header + 8, 8),
-                   static_cast<int64_t>(GetUint(header + 16, 8)),
-                   Simulator::Now().GetNanoSeconds() };
-        m_arrivals.push_back(a);
-        m_arrivalTrace(a.seq, NanoSeconds(a.sentNs));
+        auto it = m_sinks.find(static_cast<uint32_t>(GetUint(header + 4, 4)));
+        if (it != m_sinks.end())
+        {
+            it->second->Accept(p);
+        }
     }
 }
 
