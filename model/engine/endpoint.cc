@@ -38,6 +38,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 #ifdef IKEV2_VERIFY_INDEXES
@@ -145,6 +146,12 @@ struct VolatileState
     /// The same by the peer's current IP address (RFC 7296 1.5 lookups "to the IP address from
     /// whence the packet came"); kept in step by CreateIkeSa, SetIkeSaRemote and DeleteIkeSa.
     std::unordered_map<uint32_t, std::set<uint64_t>> sasByRemoteIp;
+    /// Child SAs by their remote selectors' address ranges: (start, end, inbound SPI), and the
+    /// widths (end - start) present, so that the outbound lookup on a cache miss scans only
+    /// ranges starting within the widest width below the destination: O(log N + matches) when
+    /// Child SAs cover hosts or small subnets (one connection serving N peers included).
+    std::set<std::tuple<uint32_t, uint32_t, uint32_t>> childRemoteRanges;
+    std::multiset<uint32_t> childRemoteWidths;
     /// Outbound policy lookup: inner destination -> the connections whose remote selectors
     /// contain that address, ascending. Connections do not change while running, so entries
     /// stay valid; cleared when it reaches kMaxDestinations.
@@ -285,6 +292,8 @@ class EndpointImpl : public EngineContext
     IkeSa* NewestEstablished(size_t peerIndex);
     /// The connections whose remote selectors contain @p destination (cached).
     const std::vector<size_t>& PeersForDestination(uint32_t destination);
+    /// Adds (or removes) @p child's remote selectors to (from) childRemoteRanges.
+    void IndexChildRanges(const ChildSa& child, bool add);
     bool ConnectionPending(size_t peerIndex);
     Time Jitter(Time max);
 
@@ -917,6 +926,22 @@ EndpointImpl::VerifyIndexes() const
             }
         }
     }
+    std::set<std::tuple<uint32_t, uint32_t, uint32_t>> ranges;
+    for (const auto& [h, sa] : m_v->sas)
+    {
+        for (const auto& c : sa->children)
+        {
+            for (const Selector& r : c->RemoteTs())
+            {
+                ranges.insert({r.startAddress, r.endAddress, c->SpiIn()});
+            }
+        }
+    }
+    if (ranges != m_v->childRemoteRanges || ranges.size() != m_v->childRemoteWidths.size())
+    {
+        fprintf(stderr, "IKEV2_VERIFY_INDEXES: Child SA range index out of step\n");
+        abort();
+    }
     if (byPeer != m_v->sas.size())
     {
         fprintf(stderr, "IKEV2_VERIFY_INDEXES: peer index has %zu SAs, not %zu\n", byPeer,
@@ -1301,6 +1326,7 @@ EndpointImpl::InstallChild(IkeSa& sa, const ChildSaParams& params, const ChildSa
     Emit(std::move(e));
 
     ChildSa* raw = child.get();
+    IndexChildRanges(*raw, true);
     sa.children.push_back(std::move(child));
     FlushAcquire(sa.PeerIndex());
     return raw;
@@ -1323,6 +1349,7 @@ EndpointImpl::RemoveChild(IkeSa& sa, uint32_t spiIn, const std::string& reason)
     e.detail = reason;
     Emit(std::move(e));
     m_v->childByIn.erase(spiIn);
+    IndexChildRanges(**it, false);
     sa.children.erase(it);
 }
 
@@ -1390,6 +1417,7 @@ EndpointImpl::DeleteIkeSa(IkeSa& sa, const std::string& reason)
         e.detail = reason;
         Emit(std::move(e));
         m_v->childByIn.erase(c->SpiIn());
+        IndexChildRanges(*c, false);
     }
     sa.children.clear();
     Event e = MakeEvent(EventType::IkeSaDeleted, &sa);
@@ -2003,27 +2031,37 @@ EndpointImpl::FindOutboundChild(const Ipv4Info& info, IkeSa*& sa, ChildSa*& chil
         }
         m_v->outboundCache.erase(cached);
     }
-    // Only the SAs of connections whose remote selectors contain the destination can have a
-    // matching Child SA: negotiation narrows every Child SA's selectors to within its
-    // connection's (child-negotiation.cc, ike-auth-task.cc). Newest IKE SA first, newest Child
-    // SA first: a rekeyed or re-established SA wins.
-    const std::vector<size_t>& peers = PeersForDestination(info.dst.value);
+    // Only a Child SA with a remote selector containing the destination can match: gather
+    // those from the range index, then keep the full walk's order (newest IKE SA first, newest
+    // Child SA first: a rekeyed or re-established SA wins).
+    VolatileState& v = *m_v;
+    std::unordered_set<uint32_t> candidates;
     std::vector<uint64_t> handles;
-    for (size_t p : peers)
+    if (!v.childRemoteWidths.empty())
     {
-        handles.insert(handles.end(), m_v->sasByPeer[p].begin(), m_v->sasByPeer[p].end());
+        const uint32_t dst = info.dst.value;
+        const uint32_t widest = *v.childRemoteWidths.rbegin();
+        const uint32_t from = dst > widest ? dst - widest : 0;
+        for (auto it = v.childRemoteRanges.lower_bound({from, 0, 0});
+             it != v.childRemoteRanges.end() && std::get<0>(*it) <= dst;
+             ++it)
+        {
+            if (std::get<1>(*it) >= dst && candidates.insert(std::get<2>(*it)).second)
+            {
+                handles.push_back(v.childByIn.at(std::get<2>(*it)));
+            }
+        }
     }
-    if (peers.size() > 1)
-    {
-        std::sort(handles.begin(), handles.end());
-    }
+    std::sort(handles.begin(), handles.end());
+    handles.erase(std::unique(handles.begin(), handles.end()), handles.end());
     bool found = false;
     for (auto it = handles.rbegin(); it != handles.rend() && !found; ++it)
     {
         IkeSa* s = m_v->sas.at(*it).get();
         for (auto c = s->children.rbegin(); c != s->children.rend(); ++c)
         {
-            if (usable(s, c->get()) && MatchesOutbound((*c)->LocalTs(), (*c)->RemoteTs(), info))
+            if (candidates.count((*c)->SpiIn()) && usable(s, c->get()) &&
+                MatchesOutbound((*c)->LocalTs(), (*c)->RemoteTs(), info))
             {
                 sa = s;
                 child = c->get();
@@ -2041,6 +2079,27 @@ EndpointImpl::FindOutboundChild(const Ipv4Info& info, IkeSa*& sa, ChildSa*& chil
         m_v->outboundCache[info.dst.value] = {sa->Handle(), child->SpiIn()};
     }
     return found;
+}
+
+void
+EndpointImpl::IndexChildRanges(const ChildSa& child, bool add)
+{
+    for (const Selector& r : child.RemoteTs())
+    {
+        const auto key = std::make_tuple(r.startAddress, r.endAddress, child.SpiIn());
+        if (add)
+        {
+            if (m_v->childRemoteRanges.insert(key).second)
+            {
+                m_v->childRemoteWidths.insert(r.endAddress - r.startAddress);
+            }
+        }
+        else if (m_v->childRemoteRanges.erase(key))
+        {
+            m_v->childRemoteWidths.erase(
+              m_v->childRemoteWidths.find(r.endAddress - r.startAddress));
+        }
+    }
 }
 
 const std::vector<size_t>&
