@@ -133,6 +133,10 @@ struct QcdConfig
     bool resendOnHint{true};
     double verificationsPerSecond{10}; ///< per source address
     double tokenRepliesPerSecond{10};  ///< maker output, per source address
+    /// All sources together may use this many times each per-source rate above (8.1: under a
+    /// flood the maker reverts to plain INVALID_IKE_SPI); 0: no aggregate cap. It also bounds
+    /// how fast a rebooted gateway tells its peers: 1000 token replies/s by default.
+    double aggregateFactor{100};
     Time postBootWindow{0};            ///< 0: always; else tokens only this long after boot
     uint32_t maxPending{1000};
     /// Cluster members sharing one QCD secret (RFC 6290 9.2): true when the IKE SA (spiI, spiR)
@@ -149,6 +153,9 @@ struct SirConfig
     Time dampening{std::chrono::seconds(5)};
     double queriesPerSecond{5};   ///< per peer
     double acceptPerSecond{10};   ///< unauthenticated messages accepted per peer
+    /// All peers together may use this many times acceptPerSecond; 0 (default): no aggregate
+    /// cap, the draft's limits being per peer. Set it to compare with QCD's aggregate cap.
+    double aggregateFactor{0};
     Time cookieLifetime{std::chrono::seconds(60)};
     bool mandatoryInitiator{false}; ///< section 3.5 variant
 };

@@ -24,15 +24,14 @@ Burst(double rate)
 }
 
 IpRateLimiter
-MakeLimiter(double rate)
+MakeLimiter(double rate, double aggregateFactor)
 {
     IpRateLimiter l(rate, Burst(rate));
-    if (rate > 0)
+    if (rate > 0 && aggregateFactor > 0)
     {
         // Per-source buckets alone do not bound a flood from spoofed sources (an evicted
         // source comes back with a full bucket): cap all sources together too.
-        l.SetAggregate(rate * QcdPolicy::kAggregateFactor,
-                       Burst(rate * QcdPolicy::kAggregateFactor));
+        l.SetAggregate(rate * aggregateFactor, Burst(rate * aggregateFactor));
     }
     return l;
 }
@@ -58,8 +57,8 @@ IsIkeRekeyResponse(const std::vector<Payload>& payloads, uint64_t& peerSpi)
 
 QcdPolicy::QcdPolicy(const EndpointConfig& config)
   : RecoveryPolicy(config)
-  , m_replyLimiter(MakeLimiter(config.qcd.tokenRepliesPerSecond))
-  , m_verifyLimiter(MakeLimiter(config.qcd.verificationsPerSecond))
+  , m_replyLimiter(MakeLimiter(config.qcd.tokenRepliesPerSecond, config.qcd.aggregateFactor))
+  , m_verifyLimiter(MakeLimiter(config.qcd.verificationsPerSecond, config.qcd.aggregateFactor))
   , m_hintLimiter(config.limits.hintChecksPerSecond, 1)
 {
     std::string error = ValidateQcdConfig(config.qcd);

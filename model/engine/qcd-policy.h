@@ -48,8 +48,6 @@ class QcdPolicy : public RecoveryPolicy
     /// Most map entries written per boot; beyond it new Child SAs are not mapped (their ESP
     /// then takes the INVALID_SPI -> liveness check path).
     static constexpr size_t kMaxMapEntries = 65536;
-    /// The aggregate limits (all sources together) are this many times the per-source rate.
-    static constexpr double kAggregateFactor = 100;
 
     /// Throws ConfigError when config.qcd is unusable (ValidateQcdConfig()).
     explicit QcdPolicy(const EndpointConfig& config);

@@ -40,6 +40,11 @@ ValidateQcdConfig(const QcdConfig& config)
     {
         return "qcd.hash must be sha256, sha384 or sha512, got '" + config.hash + "'";
     }
+    if (config.aggregateFactor < 0)
+    {
+        return "qcd.aggregateFactor must be >= 0 (0: no aggregate cap), got " +
+               std::to_string(config.aggregateFactor);
+    }
     return "";
 }
 

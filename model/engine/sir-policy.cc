@@ -166,9 +166,15 @@ SirPolicy::SirPolicy(const EndpointConfig& config)
                     Burst(config.sir.acceptPerSecond, kAcceptPerRecovery))
 {
     const SirConfig& s = config.sir;
-    if (s.queriesPerSecond < 0 || s.acceptPerSecond < 0)
+    if (s.queriesPerSecond < 0 || s.acceptPerSecond < 0 || s.aggregateFactor < 0)
     {
-        throw ConfigError("sir: queriesPerSecond and acceptPerSecond must be >= 0 (0: no limit)");
+        throw ConfigError("sir: queriesPerSecond, acceptPerSecond and aggregateFactor must be "
+                          ">= 0 (0: no limit)");
+    }
+    if (s.acceptPerSecond > 0 && s.aggregateFactor > 0)
+    {
+        const double all = s.acceptPerSecond * s.aggregateFactor;
+        m_acceptLimiter.SetAggregate(all, Burst(all, kAcceptPerRecovery));
     }
     if (s.cookieLifetime <= Time(0))
     {

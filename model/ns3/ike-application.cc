@@ -269,6 +269,12 @@ IkeApplication::GetTypeId()
                       DoubleValue(10),
                       MakeDoubleAccessor(&IkeApplication::m_qcdTokenReplyRate),
                       MakeDoubleChecker<double>(0))
+        .AddAttribute("QcdAggregateFactor",
+                      "QCD: all sources together get this many times each per-source rate "
+                      "(0: no aggregate cap).",
+                      DoubleValue(100),
+                      MakeDoubleAccessor(&IkeApplication::m_qcdAggregateFactor),
+                      MakeDoubleChecker<double>(0))
         .AddAttribute("QcdPostBootWindow",
                       "QCD: tokens only this long after boot (0: always).",
                       TimeValue(Seconds(0)),
@@ -303,6 +309,12 @@ IkeApplication::GetTypeId()
                       "SIR: unauthenticated messages accepted per second per peer.",
                       DoubleValue(10),
                       MakeDoubleAccessor(&IkeApplication::m_sirAcceptRate),
+                      MakeDoubleChecker<double>(0))
+        .AddAttribute("SirAggregateFactor",
+                      "SIR: all peers together get this many times SirAcceptRate "
+                      "(0: no aggregate cap, the draft's limits being per peer).",
+                      DoubleValue(0),
+                      MakeDoubleAccessor(&IkeApplication::m_sirAggregateFactor),
                       MakeDoubleChecker<double>(0))
         .AddAttribute("SirCookieLifetime",
                       "SIR: cookie lifetime.",
@@ -478,6 +490,7 @@ IkeApplication::BuildConfig() const
     c.qcd.resendOnHint = m_qcdResendOnHint;
     c.qcd.verificationsPerSecond = m_qcdVerificationRate;
     c.qcd.tokenRepliesPerSecond = m_qcdTokenReplyRate;
+    c.qcd.aggregateFactor = m_qcdAggregateFactor;
     c.qcd.postBootWindow = ToEngineTime(m_qcdPostBootWindow);
     c.qcd.maxPending = m_qcdMaxPending;
     c.qcd.liveElsewhere = m_qcdLiveElsewhere;
@@ -486,6 +499,7 @@ IkeApplication::BuildConfig() const
     c.sir.dampening = ToEngineTime(m_sirDampening);
     c.sir.queriesPerSecond = m_sirQueryRate;
     c.sir.acceptPerSecond = m_sirAcceptRate;
+    c.sir.aggregateFactor = m_sirAggregateFactor;
     c.sir.cookieLifetime = ToEngineTime(m_sirCookieLifetime);
     c.sir.mandatoryInitiator = m_sirMandatoryInitiator;
     c.replayWindow = m_replayWindow;

@@ -168,6 +168,7 @@ class IkeApplication : public Application
     bool m_qcdResendOnHint{ true };
     double m_qcdVerificationRate{ 10 };
     double m_qcdTokenReplyRate{ 10 };
+    double m_qcdAggregateFactor{ 100 };
     Time m_qcdPostBootWindow{ Seconds(0) };
     uint32_t m_qcdMaxPending{ 1000 };
     std::function<bool(uint64_t, uint64_t)> m_qcdLiveElsewhere;
@@ -176,6 +177,7 @@ class IkeApplication : public Application
     Time m_sirDampening{ Seconds(5) };
     double m_sirQueryRate{ 5 };
     double m_sirAcceptRate{ 10 };
+    double m_sirAggregateFactor{ 0 };
     Time m_sirCookieLifetime{ Seconds(60) };
     bool m_sirMandatoryInitiator{ false };
 

@@ -40,7 +40,8 @@ EffectiveProfile(const ScenarioFlags& flags)
 const char* const kQcdKnobs[] = { "qcdMaker",          "qcdTaker",          "qcdTokenLength",
                                   "qcdHash",           "qcdBindAddress",    "qcdChildSpiMap",
                                   "qcdStoreDigest",    "qcdReinitiate",     "qcdPostBootWindow", "qcdResendOnHint",
-                                  "qcdTokenReplyRate", "qcdVerificationRate", "qcdMaxPending" };
+                                  "qcdTokenReplyRate", "qcdVerificationRate", "qcdAggregateFactor",
+                                  "qcdMaxPending" };
 
 void
 AddQcdFlags(ScenarioFlags& flags)
@@ -77,6 +78,12 @@ AddQcdFlags(ScenarioFlags& flags)
     flags.AddDouble("qcdVerificationRate",
                     "qcd: token verifications per source address per second (0: no limit)",
                     10,
+                    0,
+                    1e6);
+    flags.AddDouble("qcdAggregateFactor",
+                    "qcd: all sources together get this many times each per-source rate "
+                    "(0: no aggregate cap; 100 = 1000 token replies/s)",
+                    100,
                     0,
                     1e6);
     flags.AddUint("qcdMaxPending",
@@ -122,6 +129,7 @@ ApplyQcdFlags(const ScenarioFlags& flags, IkeHelper& helper)
     helper.SetAttribute("QcdTokenReplyRate", DoubleValue(flags.GetDouble("qcdTokenReplyRate")));
     helper.SetAttribute("QcdVerificationRate",
                         DoubleValue(flags.GetDouble("qcdVerificationRate")));
+    helper.SetAttribute("QcdAggregateFactor", DoubleValue(flags.GetDouble("qcdAggregateFactor")));
     helper.SetAttribute("QcdMaxPending",
                         UintegerValue(static_cast<uint32_t>(flags.GetUint("qcdMaxPending"))));
 }
@@ -187,6 +195,12 @@ AddIkeFlags(ScenarioFlags& flags)
                     10,
                     0,
                     1e6);
+    flags.AddDouble("sirAggregateFactor",
+                    "sir: all peers together get this many times sirAcceptPerSecond (0: no "
+                    "aggregate cap, the draft's limits being per peer)",
+                    0,
+                    0,
+                    1e6);
     flags.AddDouble("sirCookieLifetime", "sir: lifetime of the cookie secret, s", 60, 0.001, 86400);
     flags.AddBool("sirMandatoryInitiator",
                   "sir: the side that lost state initiates, with the NACK in IKE_SA_INIT (3.5)",
@@ -216,6 +230,7 @@ CheckIkeFlags(const ScenarioFlags& flags)
                                   "sirDampening",
                                   "sirQueriesPerSecond",
                                   "sirAcceptPerSecond",
+                                  "sirAggregateFactor",
                                   "sirCookieLifetime",
                                   "sirMandatoryInitiator" })
         {
@@ -253,6 +268,7 @@ ApplyIkeFlags(const ScenarioFlags& flags, IkeHelper& helper)
     helper.SetAttribute("SirDampening", TimeValue(Seconds(flags.GetDouble("sirDampening"))));
     helper.SetAttribute("SirQueryRate", DoubleValue(flags.GetDouble("sirQueriesPerSecond")));
     helper.SetAttribute("SirAcceptRate", DoubleValue(flags.GetDouble("sirAcceptPerSecond")));
+    helper.SetAttribute("SirAggregateFactor", DoubleValue(flags.GetDouble("sirAggregateFactor")));
     helper.SetAttribute("SirCookieLifetime",
                         TimeValue(Seconds(flags.GetDouble("sirCookieLifetime"))));
     helper.SetAttribute("SirMandatoryInitiator",

@@ -1044,6 +1044,45 @@ TEST(EngineQcd, MakerTokenRepliesAreRateLimitedPerSourceAndInAll)
     EXPECT_LT(w.Node(p.B()).VolatileStateBytes(), 2u * 1024 * 1024);
 }
 
+// aggregateFactor 0 removes the all-sources cap (per-source buckets only): every one of 3000
+// spoofed sources gets its token reply; factor 20 holds them to 200/s, burst 200.
+TEST(EngineQcd, AggregateFactorSetsTheAllSourcesCap)
+{
+    auto tokenRepliesToSpoofedSources = [](double factor)
+    {
+        QcdPair p(
+          [factor](EndpointConfig&, EndpointConfig& b)
+          {
+              b.limits.invalidIkeSpiPerSecond = 0;
+              b.qcd.aggregateFactor = factor;
+          });
+        auto& w = p.Wire();
+        w.RunUntil(Sec(1));
+        auto last = LastRequest(w, p.A());
+        Drbg rng(6, "aggregate");
+        for (int i = 0; i < 3000; ++i)
+        {
+            SocketAddress src;
+            src.ip.value = 0xC0000000u + static_cast<uint32_t>(i);
+            src.port = 500;
+            w.Inject(p.B(),
+                     Sec(2) + std::chrono::microseconds(300 * i),
+                     RandomSpiRequest(last->first, rng, src, Sock("10.0.0.2")));
+        }
+        w.RunUntil(Sec(4));
+        size_t withToken = 0;
+        for (const auto& [r, m] : UnprotectedFrom(w, p.B(), Sec(2)))
+        {
+            withToken += ExtractQcdTokens(m.payloads).empty() ? 0 : 1;
+        }
+        return withToken;
+    };
+    EXPECT_EQ(tokenRepliesToSpoofedSources(0), 3000u);
+    const size_t capped = tokenRepliesToSpoofedSources(20);
+    EXPECT_GE(capped, 200u);
+    EXPECT_LE(capped, 200u + 200u + 1u);
+}
+
 TEST(EngineQcd, TakerVerificationsAreRateLimitedPerSource)
 {
     CheckInFlight f;
@@ -1111,6 +1150,9 @@ TEST(EngineQcd, BadConfigurationIsRefused)
     EXPECT_THROW({ Endpoint e(c, store); }, ConfigError);
     c.qcd.tokenLength = 32;
     c.qcd.hash = "md5";
+    EXPECT_THROW({ Endpoint e(c, store); }, ConfigError);
+    c.qcd.hash = "sha256";
+    c.qcd.aggregateFactor = -1;
     EXPECT_THROW({ Endpoint e(c, store); }, ConfigError);
 }
 

@@ -649,6 +649,20 @@ TEST(EngineSir, SlowestRateLimitsStillLetOneRecoveryThrough)
     EXPECT_TRUE(p.Established());
 }
 
+/// An unprotected CHECK_SPI QUERY for random IKE SPIs (what X answers with a NACK).
+static Bytes
+RandomQuery(Drbg& rng)
+{
+    IkeMessage m;
+    m.header.spiI = rng.NextU64() | 1;
+    m.header.spiR = rng.NextU64() | 1;
+    m.header.exchangeType = uint8_t(ExchangeType::Informational);
+    m.header.flags = kFlagInitiator;
+    m.payloads.push_back(
+      MakePayload(EncodeCheckSpi(MakeIkeCheckSpi(CheckSpiSubtype::Query, rng.Generate(17)))));
+    return EncodeMessage(m);
+}
+
 // X answers QUERYs without storing anything: the state is the same after one query as after a
 // thousand (from one source), and bounded under a spoofed-source flood.
 TEST(EngineSir, QueriesCostBobNoStateAndAreRateLimited)
@@ -656,17 +670,7 @@ TEST(EngineSir, QueriesCostBobNoStateAndAreRateLimited)
     Pair p(SirOptions());
     p.wire.RunUntil(Sec(6));
     Drbg rng(99, "sir-flood");
-    auto query = [&rng]
-    {
-        IkeMessage m;
-        m.header.spiI = rng.NextU64() | 1;
-        m.header.spiR = rng.NextU64() | 1;
-        m.header.exchangeType = uint8_t(ExchangeType::Informational);
-        m.header.flags = kFlagInitiator;
-        m.payloads.push_back(
-          MakePayload(EncodeCheckSpi(MakeIkeCheckSpi(CheckSpiSubtype::Query, rng.Generate(17)))));
-        return EncodeMessage(m);
-    };
+    auto query = [&rng] { return RandomQuery(rng); };
     p.wire.Inject(p.bob, Sec(6), ToBob(query()));
     p.wire.RunUntil(Sec(6.0001));
     const size_t state = p.wire.Node(p.bob).VolatileStateBytes();
@@ -783,6 +787,34 @@ TEST(EngineSir, PeerWithoutVendorIdIsNotQueried)
       1u);
     EXPECT_EQ(p.wire.Count(p.alice, EventType::CheckSpiQuery), 0u);
     EXPECT_EQ(p.wire.Count(p.alice, EventType::RecoveryDetected), 0u);
+}
+
+// The draft limits per peer only, so by default 2000 spoofed sources in one second all get a
+// NACK; aggregateFactor caps all of them together (here 10 x 10/s, burst 100), as QCD's does.
+TEST(EngineSir, AggregateFactorCapsUnauthenticatedInputFromAllSources)
+{
+    auto nacksFromSpoofedSources = [](double factor)
+    {
+        PairOptions o = SirOptions();
+        EndpointConfig a = AliceConfig(o);
+        EndpointConfig b = BobConfig(o);
+        b.sir.aggregateFactor = factor;
+        Pair p(a, b);
+        p.wire.RunUntil(Sec(6));
+        Drbg rng(98, "sir-aggregate");
+        for (int i = 0; i < 2000; ++i)
+        {
+            const std::string from =
+              "10.9." + std::to_string(i / 200) + "." + std::to_string(i % 200 + 1);
+            p.wire.Inject(p.bob, Sec(6) + Ms(i) / 2, ToBob(RandomQuery(rng), from));
+        }
+        p.wire.RunUntil(Sec(8));
+        return CountDetail(p.wire, kBob, EventType::CheckSpiAnswer, "sent NACK");
+    };
+    EXPECT_EQ(nacksFromSpoofedSources(0), 2000u);
+    const size_t capped = nacksFromSpoofedSources(10);
+    EXPECT_GE(capped, 100u);
+    EXPECT_LE(capped, 100u + 100u + 1u); // burst 100 + 100/s over 1 s
 }
 
 } // namespace test
