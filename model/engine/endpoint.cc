@@ -211,6 +211,8 @@ class EndpointImpl : public EngineContext
     IkeSa* FindIkeSaBySpis(uint64_t spiI, uint64_t spiR) override;
     std::vector<IkeSa*> IkeSas() override;
     std::vector<IkeSa*> IkeSasOfPeer(size_t peerIndex) override;
+    /// The SAs of @p handles that are not dead, each marked as touched.
+    std::vector<IkeSa*> LiveAndTouched(const std::set<uint64_t>& handles);
     void SetIkeSaPeer(IkeSa& sa, size_t peerIndex) override;
     std::vector<IkeSa*> IkeSasTo(Ipv4Address ip) override;
     void SetIkeSaRemote(IkeSa& sa, const SocketAddress& remote) override;
@@ -1191,7 +1193,14 @@ EndpointImpl::IkeSasOfPeer(size_t peerIndex)
     {
         return out;
     }
-    for (uint64_t h : m_v->sasByPeer[peerIndex])
+    return LiveAndTouched(m_v->sasByPeer[peerIndex]);
+}
+
+std::vector<IkeSa*>
+EndpointImpl::LiveAndTouched(const std::set<uint64_t>& handles)
+{
+    std::vector<IkeSa*> out;
+    for (uint64_t h : handles)
     {
         IkeSa* sa = m_v->sas.at(h).get();
         if (!sa->dead)
@@ -1221,20 +1230,7 @@ EndpointImpl::IkeSasTo(Ipv4Address ip)
         return out;
     }
     auto it = m_v->sasByRemoteIp.find(ip.value);
-    if (it == m_v->sasByRemoteIp.end())
-    {
-        return out;
-    }
-    for (uint64_t h : it->second)
-    {
-        IkeSa* sa = m_v->sas.at(h).get();
-        if (!sa->dead)
-        {
-            Touch(*sa); // the caller may change it
-            out.push_back(sa);
-        }
-    }
-    return out;
+    return it == m_v->sasByRemoteIp.end() ? out : LiveAndTouched(it->second);
 }
 
 void

@@ -999,6 +999,25 @@ RandomSpiRequest(const Datagram& template_,
     return d;
 }
 
+/// @p count such requests, each from its own spoofed source (192.0.0.0 + i), @p step apart.
+void
+InjectFromSpoofedSources(VirtualWire& w,
+                         size_t node,
+                         const Datagram& template_,
+                         Drbg& rng,
+                         int count,
+                         Time start,
+                         std::chrono::microseconds step)
+{
+    for (int i = 0; i < count; ++i)
+    {
+        SocketAddress src;
+        src.ip.value = 0xC0000000u + static_cast<uint32_t>(i);
+        src.port = 500;
+        w.Inject(node, start + step * i, RandomSpiRequest(template_, rng, src, Sock("10.0.0.2")));
+    }
+}
+
 TEST(EngineQcd, MakerTokenRepliesAreRateLimitedPerSourceAndInAll)
 {
     QcdPair p([](EndpointConfig&, EndpointConfig& b) { b.limits.invalidIkeSpiPerSecond = 0; });
@@ -1014,15 +1033,8 @@ TEST(EngineQcd, MakerTokenRepliesAreRateLimitedPerSourceAndInAll)
                  Sec(2) + Ms(i),
                  RandomSpiRequest(last->first, rng, Sock("10.0.0.66"), Sock("10.0.0.2")));
     }
-    for (int i = 0; i < 5000; ++i)
-    {
-        SocketAddress src;
-        src.ip.value = 0xC0000000u + static_cast<uint32_t>(i);
-        src.port = 500;
-        w.Inject(p.B(),
-                 Sec(4) + std::chrono::microseconds(200 * i),
-                 RandomSpiRequest(last->first, rng, src, Sock("10.0.0.2")));
-    }
+    InjectFromSpoofedSources(
+      w, p.B(), last->first, rng, 5000, Sec(4), std::chrono::microseconds(200));
     w.RunUntil(Sec(6));
     size_t withToken[2] = { 0, 0 };
     size_t plain[2] = { 0, 0 };
@@ -1060,15 +1072,8 @@ TEST(EngineQcd, AggregateFactorSetsTheAllSourcesCap)
         w.RunUntil(Sec(1));
         auto last = LastRequest(w, p.A());
         Drbg rng(6, "aggregate");
-        for (int i = 0; i < 3000; ++i)
-        {
-            SocketAddress src;
-            src.ip.value = 0xC0000000u + static_cast<uint32_t>(i);
-            src.port = 500;
-            w.Inject(p.B(),
-                     Sec(2) + std::chrono::microseconds(300 * i),
-                     RandomSpiRequest(last->first, rng, src, Sock("10.0.0.2")));
-        }
+        InjectFromSpoofedSources(
+          w, p.B(), last->first, rng, 3000, Sec(2), std::chrono::microseconds(300));
         w.RunUntil(Sec(4));
         size_t withToken = 0;
         for (const auto& [r, m] : UnprotectedFrom(w, p.B(), Sec(2)))
