@@ -61,10 +61,7 @@ DefineFlags(ScenarioFlags& flags)
                     { "none", "trap", "start" });
     flags.AddDouble("crashTime", "When Bob loses power, s", 20, 0, 1e6);
     flags.AddDouble("bootTime", "From Bob's crash to his stack answering again, s", 5, 0, 1e6);
-    flags.AddDouble("rateAB", "Datagrams per second from host A to host B", 20, 0.01, 100000);
-    flags.AddDouble("rateBA", "Datagrams per second from host B to host A", 20, 0.01, 100000);
-    flags.AddUint("pktSize", "UDP payload octets of the inner flows", 200, kFlowHeaderSize, 1300);
-    flags.AddDouble("flowStart", "When both flows start, s", 1, 0, 1e6);
+    AddInnerFlowFlags(flags, true);
     AddRunFlags(flags, "crash-reboot-out", 300);
 }
 
@@ -200,13 +197,7 @@ main(int argc, char** argv)
 
     nlohmann::json summary = ComputeRecoveryMetrics(in, times);
     std::string scheme = flags.GetString("scheme");
-    summary["scenario"] = "crash-reboot";
-    summary["scheme"] = scheme;
-    summary["profile"] = flags.GetString("profile");
-    summary["seed"] = flags.GetUint("RngRun");
-    summary["scheme_modelled"] = SchemeModelledNote(scheme);
-    summary["give_up_after_s"] = ProfileJson(flags)["give_up_after_s"];
-    summary["liveness_interval_s"] = flags.GetDouble("livenessInterval");
+    AddCommonSummary(summary, "crash-reboot", flags);
 
     nlohmann::json params =
       CommonParams("crash-reboot", flags, alice->GetCpuModel()->GetTable().ToString());

@@ -84,10 +84,7 @@ DefineFlags(ScenarioFlags& flags)
                     "RFC 6290 6) or own (generated at its first start)",
                     "shared",
                     { "shared", "own" });
-    flags.AddDouble("rateAB", "Datagrams per second from host A to host B", 20, 0.01, 100000);
-    flags.AddDouble("rateBA", "Datagrams per second from host B to host A", 20, 0.01, 100000);
-    flags.AddUint("pktSize", "UDP payload octets of the inner flows", 200, kFlowHeaderSize, 1300);
-    flags.AddDouble("flowStart", "When both flows start, s", 1, 0, 1e6);
+    AddInnerFlowFlags(flags, true);
     AddRunFlags(flags, "failover-out", 300);
 }
 
@@ -314,13 +311,7 @@ main(int argc, char** argv)
 
     nlohmann::json summary = ComputeRecoveryMetrics(in, times);
     std::string scheme = flags.GetString("scheme");
-    summary["scenario"] = "failover";
-    summary["scheme"] = scheme;
-    summary["profile"] = flags.GetString("profile");
-    summary["seed"] = flags.GetUint("RngRun");
-    summary["scheme_modelled"] = SchemeModelledNote(scheme);
-    summary["give_up_after_s"] = ProfileJson(flags)["give_up_after_s"];
-    summary["liveness_interval_s"] = flags.GetDouble("livenessInterval");
+    AddCommonSummary(summary, "failover", flags);
     summary["standby_state"] = flags.GetString("standbyState");
     summary["qcd_secret"] = qcdSecret;
     summary["heartbeat_interval_s"] = interval;

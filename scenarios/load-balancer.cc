@@ -75,8 +75,7 @@ DefineFlags(ScenarioFlags& flags)
                     { "off", "silent", "on" });
     flags.AddDouble(
       "flowRate", "Datagrams per second of each inner flow (both directions)", 10, 0.01, 100000);
-    flags.AddUint("pktSize", "UDP payload octets of the inner flows", 200, kFlowHeaderSize, 1300);
-    flags.AddDouble("flowStart", "When the flows start, s", 1, 0, 1e6);
+    AddInnerFlowFlags(flags, false);
     AddRunFlags(flags, "load-balancer-out", 300);
 }
 
@@ -772,14 +771,8 @@ main(int argc, char** argv)
     }
 
     std::string scheme = flags.GetString("scheme");
-    summary["scenario"] = "load-balancer";
-    summary["scheme"] = scheme;
-    summary["profile"] = flags.GetString("profile");
-    summary["seed"] = flags.GetUint("RngRun");
+    AddCommonSummary(summary, "load-balancer", flags);
     summary["live_sa_list"] = listMode;
-    summary["scheme_modelled"] = SchemeModelledNote(scheme);
-    summary["give_up_after_s"] = ProfileJson(flags)["give_up_after_s"];
-    summary["liveness_interval_s"] = flags.GetDouble("livenessInterval");
     nlohmann::json notes = nlohmann::json::array();
     notes.push_back("The cluster-wide list of live SAs is an in-simulation table updated "
                     "instantly from the members' SA events: no synchronisation delay or loss.");

@@ -64,10 +64,7 @@ DefineFlags(ScenarioFlags& flags)
                     "(off-path: all but replay; on-path/mitm: all but flood)",
                     "default");
     flags.AddBool("mitmDrop", "mitm only: drop Bob's IKE messages to Alice", true);
-    flags.AddDouble("rateAB", "Datagrams per second from host A to host B", 20, 0.01, 100000);
-    flags.AddDouble("rateBA", "Datagrams per second from host B to host A", 20, 0.01, 100000);
-    flags.AddUint("pktSize", "UDP payload octets of the inner flows", 200, kFlowHeaderSize, 1300);
-    flags.AddDouble("flowStart", "When both flows start, s", 1, 0, 1e6);
+    AddInnerFlowFlags(flags, true);
     AddRunFlags(flags, "mitm-out", 60);
 }
 
@@ -371,11 +368,7 @@ main(int argc, char** argv)
 
     nlohmann::json summary = ComputeRecoveryMetrics(in, times);
     std::string scheme = flags.GetString("scheme");
-    summary["scenario"] = "mitm";
-    summary["scheme"] = scheme;
-    summary["profile"] = flags.GetString("profile");
-    summary["seed"] = flags.GetUint("RngRun");
-    summary["scheme_modelled"] = SchemeModelledNote(scheme);
+    AddCommonSummary(summary, "mitm", flags);
     summary["attacker"] = attacker;
     summary["attack_rate"] = flags.GetDouble("attackRate");
     nlohmann::json kindNames = nlohmann::json::array();

@@ -20,6 +20,7 @@
 #include "reboot-storm-topology.h"
 #include "recovery-metrics.h"
 #include "run-folder.h"
+#include "run-output.h"
 #include "scenario-flags.h"
 #include "scheme-notes.h"
 #include "standard-flags.h"
@@ -448,13 +449,7 @@ main(int argc, char** argv)
     summary["cookie_threshold"] = flags.GetUint("cookieThreshold");
 
     std::string scheme = flags.GetString("scheme");
-    summary["scenario"] = "reboot-storm";
-    summary["scheme"] = scheme;
-    summary["profile"] = flags.GetString("profile");
-    summary["seed"] = flags.GetUint("RngRun");
-    summary["scheme_modelled"] = SchemeModelledNote(scheme);
-    summary["give_up_after_s"] = ProfileJson(flags)["give_up_after_s"];
-    summary["liveness_interval_s"] = flags.GetDouble("livenessInterval");
+    AddCommonSummary(summary, "reboot-storm", flags);
     summary["notes"] = {
         "recovery_s is the median over peers of max(recovery A->B, B->A) of each peer "
         "(doc/metrics.md per peer); p95/max are null when that rank did not recover",

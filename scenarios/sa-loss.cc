@@ -76,17 +76,12 @@ DefineFlags(ScenarioFlags& flags)
                     "Bob's start action for both tunnels (none = responder only)",
                     "none",
                     { "none", "trap", "start" });
-    flags.AddDouble(
-      "rateAB", "Datagrams per second host A -> host B (tunnel t1)", 20, 0.01, 100000);
-    flags.AddDouble(
-      "rateBA", "Datagrams per second host B -> host A (tunnel t1)", 20, 0.01, 100000);
+    AddInnerFlowFlags(flags, true, "(tunnel t1)");
     flags.AddDouble("rateOther",
                     "Datagrams per second in each direction between hosts C and D (tunnel t2)",
                     20,
                     0.01,
                     100000);
-    flags.AddUint("pktSize", "UDP payload octets of the inner flows", 200, kFlowHeaderSize, 1300);
-    flags.AddDouble("flowStart", "When all flows start, s", 1, 0, 1e6);
     AddRunFlags(flags, "sa-loss-out", 300);
 }
 
@@ -340,14 +335,8 @@ main(int argc, char** argv)
 
     nlohmann::json summary = ComputeRecoveryMetrics(in, times);
     std::string scheme = flags.GetString("scheme");
-    summary["scenario"] = "sa-loss";
-    summary["scheme"] = scheme;
+    AddCommonSummary(summary, "sa-loss", flags);
     summary["lose"] = lose;
-    summary["profile"] = flags.GetString("profile");
-    summary["seed"] = flags.GetUint("RngRun");
-    summary["scheme_modelled"] = SchemeModelledNote(scheme);
-    summary["give_up_after_s"] = ProfileJson(flags)["give_up_after_s"];
-    summary["liveness_interval_s"] = flags.GetDouble("livenessInterval");
     summary["sa_forgotten"] = forgotten;
     // Bob is never down: the whole outage of the lost tunnel is the recovery.
     summary["downtime_s"] = summary["outage_s"];

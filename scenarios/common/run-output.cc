@@ -2,6 +2,7 @@
 
 #include "ike-stats-collector.h"
 #include "ns3/simulator.h"
+#include "scheme-notes.h"
 #include "standard-flags.h"
 
 #include <iostream>
@@ -23,6 +24,19 @@ CommonParams(const std::string& scenario,
     params["profile"] = ProfileJson(flags);
     params["cpu_cost_table"] = cpuCostTable;
     return params;
+}
+
+void
+AddCommonSummary(nlohmann::json& summary, const std::string& scenario, const ScenarioFlags& flags)
+{
+    const std::string scheme = flags.GetString("scheme");
+    summary["scenario"] = scenario;
+    summary["scheme"] = scheme;
+    summary["profile"] = flags.GetString("profile");
+    summary["seed"] = flags.GetUint("RngRun");
+    summary["scheme_modelled"] = SchemeModelledNote(scheme);
+    summary["give_up_after_s"] = ProfileJson(flags)["give_up_after_s"];
+    summary["liveness_interval_s"] = flags.GetDouble("livenessInterval");
 }
 
 std::string

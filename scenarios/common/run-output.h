@@ -25,6 +25,12 @@ nlohmann::json CommonParams(const std::string& scenario,
                             const ScenarioFlags& flags,
                             const std::string& cpuCostTable);
 
+/// Adds the summary.json fields every scenario has to @p summary: scenario, scheme, profile,
+/// seed, scheme_modelled, give_up_after_s and liveness_interval_s.
+void AddCommonSummary(nlohmann::json& summary,
+                      const std::string& scenario,
+                      const ScenarioFlags& flags);
+
 /// With --pcap, the pcap/ folder of the run, created now (fails fast naming it if it cannot be).
 std::string CreatePcapDir(const ScenarioFlags& flags, const RunFolder& folder);
 

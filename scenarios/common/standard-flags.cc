@@ -1,5 +1,6 @@
 #include "standard-flags.h"
 
+#include "flow-traffic.h"
 #include "ns3/boolean.h"
 #include "ns3/double.h"
 #include "ns3/nstime.h"
@@ -37,11 +38,12 @@ EffectiveProfile(const ScenarioFlags& flags)
 
 // QCD knobs (RFC 6290; doc/qcd.md), on both gateways. Kept together so that the flags, their
 // check and the attributes they set stay in step.
-const char* const kQcdKnobs[] = { "qcdMaker",          "qcdTaker",          "qcdTokenLength",
-                                  "qcdHash",           "qcdBindAddress",    "qcdChildSpiMap",
-                                  "qcdStoreDigest",    "qcdReinitiate",     "qcdPostBootWindow", "qcdResendOnHint",
-                                  "qcdTokenReplyRate", "qcdVerificationRate", "qcdAggregateFactor",
-                                  "qcdMaxPending" };
+const char* const kQcdKnobs[] = {
+    "qcdMaker",           "qcdTaker",        "qcdTokenLength",    "qcdHash",
+    "qcdBindAddress",     "qcdChildSpiMap",  "qcdStoreDigest",    "qcdReinitiate",
+    "qcdPostBootWindow",  "qcdResendOnHint", "qcdTokenReplyRate", "qcdVerificationRate",
+    "qcdAggregateFactor", "qcdMaxPending"
+};
 
 void
 AddQcdFlags(ScenarioFlags& flags)
@@ -127,8 +129,7 @@ ApplyQcdFlags(const ScenarioFlags& flags, IkeHelper& helper)
     helper.SetAttribute("QcdPostBootWindow",
                         TimeValue(Seconds(flags.GetDouble("qcdPostBootWindow"))));
     helper.SetAttribute("QcdTokenReplyRate", DoubleValue(flags.GetDouble("qcdTokenReplyRate")));
-    helper.SetAttribute("QcdVerificationRate",
-                        DoubleValue(flags.GetDouble("qcdVerificationRate")));
+    helper.SetAttribute("QcdVerificationRate", DoubleValue(flags.GetDouble("qcdVerificationRate")));
     helper.SetAttribute("QcdAggregateFactor", DoubleValue(flags.GetDouble("qcdAggregateFactor")));
     helper.SetAttribute("QcdMaxPending",
                         UintegerValue(static_cast<uint32_t>(flags.GetUint("qcdMaxPending"))));
@@ -236,9 +237,9 @@ CheckIkeFlags(const ScenarioFlags& flags)
         {
             if (flags.IsSet(knob))
             {
-                flags.Fail(std::string("--") + knob +
-                           " applies only to --scheme=sir (got --scheme=" +
-                           flags.GetString("scheme") + ")");
+                flags.Fail(
+                  std::string("--") + knob +
+                  " applies only to --scheme=sir (got --scheme=" + flags.GetString("scheme") + ")");
             }
         }
     }
@@ -303,6 +304,21 @@ WanFromFlags(const ScenarioFlags& flags)
     p.rate = flags.GetString("rate");
     p.loss = flags.GetDouble("loss");
     return p;
+}
+
+void
+AddInnerFlowFlags(ScenarioFlags& flags, bool bothRates, const std::string& rateNote)
+{
+    if (bothRates)
+    {
+        const std::string note = rateNote.empty() ? "" : " " + rateNote;
+        flags.AddDouble(
+          "rateAB", "Datagrams per second from host A to host B" + note, 20, 0.01, 100000);
+        flags.AddDouble(
+          "rateBA", "Datagrams per second from host B to host A" + note, 20, 0.01, 100000);
+    }
+    flags.AddUint("pktSize", "UDP payload octets of the inner flows", 200, kFlowHeaderSize, 1300);
+    flags.AddDouble("flowStart", "When the inner flows start, s", 1, 0, 1e6);
 }
 
 void

@@ -27,6 +27,10 @@ nlohmann::json ProfileJson(const ScenarioFlags& flags);
 void AddWanFlags(ScenarioFlags& flags);
 WanParams WanFromFlags(const ScenarioFlags& flags);
 
+/// --rateAB --rateBA (when @p bothRates; @p rateNote is added to their help, e.g. "(tunnel t1)")
+/// --pktSize --flowStart: the inner flows between host A and host B.
+void AddInnerFlowFlags(ScenarioFlags& flags, bool bothRates, const std::string& rateNote = "");
+
 /// --simTime --RngRun --outDir --pcap --packetEvents --quick
 void AddRunFlags(ScenarioFlags& flags, const std::string& defaultOutDir, double defaultSimTime);
 /// Without --packetEvents, per-packet audit events (esp-no-sa, inner-dropped, rate-limited,
