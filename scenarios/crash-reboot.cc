@@ -31,20 +31,6 @@ namespace
 constexpr uint16_t kFlowPort = 9000;
 const char* const kPsk = "crash-reboot shared secret";
 
-ikev2::StartAction
-ParseStartAction(const std::string& name)
-{
-    if (name == "start")
-    {
-        return ikev2::StartAction::Start;
-    }
-    if (name == "trap")
-    {
-        return ikev2::StartAction::Trap;
-    }
-    return ikev2::StartAction::None;
-}
-
 void
 DefineFlags(ScenarioFlags& flags)
 {
@@ -134,7 +120,7 @@ main(int argc, char** argv)
     toBob.psk = kPsk;
     toBob.localSubnets = { topo.subnetA };
     toBob.remoteSubnets = { topo.subnetB };
-    toBob.startAction = ParseStartAction(flags.GetString("alicePolicy"));
+    toBob.startAction = StartActionFromName(flags.GetString("alicePolicy"));
     IkeConnection toAlice = toBob;
     toAlice.name = "alice";
     toAlice.local = topo.bobWanAddress;
@@ -143,7 +129,7 @@ main(int argc, char** argv)
     toAlice.remoteId = "alice.example";
     toAlice.localSubnets = { topo.subnetB };
     toAlice.remoteSubnets = { topo.subnetA };
-    toAlice.startAction = ParseStartAction(flags.GetString("bobPolicy"));
+    toAlice.startAction = StartActionFromName(flags.GetString("bobPolicy"));
     ike.AddConnection(alice, toBob);
     ike.AddConnection(bob, toAlice);
     for (const auto& app : { alice, bob })
@@ -184,12 +170,7 @@ main(int argc, char** argv)
     Simulator::Stop(Seconds(simTime));
     Simulator::Run();
 
-    RecoveryInputs in;
-    in.collector = PeekPointer(collector);
-    in.failedNode = "bob";
-    in.survivorNode = "alice";
-    in.ab = { "ab", ab.first, ab.second, "hostB" };
-    in.ba = { "ba", ba.first, ba.second, "hostA" };
+    RecoveryInputs in = HostFlowInputs(PeekPointer(collector), ab, ba);
     in.gateways = { { "alice", alice }, { "bob", bob } };
     in.endNs = Simulator::Now().GetNanoSeconds();
     RecoveryTimes times = ComputeTimes(in);

@@ -39,20 +39,6 @@ const char* const kPsk = "failover shared secret";
 /// The exit status of a configuration the program does not model yet (analysis/runner.py).
 constexpr int kNotModelledYet = 77;
 
-ikev2::StartAction
-ParseStartAction(const std::string& name)
-{
-    if (name == "start")
-    {
-        return ikev2::StartAction::Start;
-    }
-    if (name == "trap")
-    {
-        return ikev2::StartAction::Trap;
-    }
-    return ikev2::StartAction::None;
-}
-
 void
 DefineFlags(ScenarioFlags& flags)
 {
@@ -194,7 +180,7 @@ main(int argc, char** argv)
     toBob.psk = kPsk;
     toBob.localSubnets = { topo.subnetA };
     toBob.remoteSubnets = { topo.subnetB };
-    toBob.startAction = ParseStartAction(flags.GetString("alicePolicy"));
+    toBob.startAction = StartActionFromName(flags.GetString("alicePolicy"));
     // Both members are configured alike: same identity, same addresses, same PSK.
     IkeConnection toAlice = toBob;
     toAlice.name = "alice";
@@ -204,7 +190,7 @@ main(int argc, char** argv)
     toAlice.remoteId = "alice.example";
     toAlice.localSubnets = { topo.subnetB };
     toAlice.remoteSubnets = { topo.subnetA };
-    toAlice.startAction = ParseStartAction(flags.GetString("bobPolicy"));
+    toAlice.startAction = StartActionFromName(flags.GetString("bobPolicy"));
 
     Ptr<IkeApplication> alice = ike.Install(topo.alice);
     Ptr<IkeApplication> active = ike.Install(topo.active);
@@ -294,12 +280,7 @@ main(int argc, char** argv)
     Simulator::Stop(Seconds(simTime));
     Simulator::Run();
 
-    RecoveryInputs in;
-    in.collector = PeekPointer(collector);
-    in.failedNode = "bob";
-    in.survivorNode = "alice";
-    in.ab = { "ab", ab.first, ab.second, "hostB" };
-    in.ba = { "ba", ba.first, ba.second, "hostA" };
+    RecoveryInputs in = HostFlowInputs(PeekPointer(collector), ab, ba);
     in.gateways = { { "alice", alice }, { "bob", active } };
     if (standby)
     {

@@ -349,12 +349,8 @@ main(int argc, char** argv)
     Simulator::Stop(Seconds(simTime));
     Simulator::Run();
 
-    RecoveryInputs in;
-    in.collector = PeekPointer(collector);
-    in.failedNode = "none";
-    in.survivorNode = "alice";
-    in.ab = { "ab", ab.first, ab.second, "hostB" };
-    in.ba = { "ba", ba.first, ba.second, "hostA" };
+    RecoveryInputs in = HostFlowInputs(PeekPointer(collector), ab, ba);
+    in.failedNode = "none"; // nobody fails here: every teardown is the attacker's
     in.gateways = { { "alice", alice }, { "bob", bob } };
     in.endNs = Simulator::Now().GetNanoSeconds();
     RecoveryTimes times = ComputeTimes(in);

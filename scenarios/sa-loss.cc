@@ -42,20 +42,6 @@ constexpr uint16_t kFlowPort = 9000;
 const char* const kLostTunnel = "t1";
 const char* const kOtherTunnel = "t2";
 
-ikev2::StartAction
-ParseStartAction(const std::string& name)
-{
-    if (name == "start")
-    {
-        return ikev2::StartAction::Start;
-    }
-    if (name == "trap")
-    {
-        return ikev2::StartAction::Trap;
-    }
-    return ikev2::StartAction::None;
-}
-
 void
 DefineFlags(ScenarioFlags& flags)
 {
@@ -122,7 +108,7 @@ AddTunnel(IkeHelper& ike,
     toBob.psk = "sa-loss shared secret " + name;
     toBob.localSubnets = { aliceSubnet };
     toBob.remoteSubnets = { bobSubnet };
-    toBob.startAction = ParseStartAction(flags.GetString("alicePolicy"));
+    toBob.startAction = StartActionFromName(flags.GetString("alicePolicy"));
     IkeConnection toAlice = toBob;
     toAlice.local = topo.bobWanAddress;
     toAlice.remote = topo.aliceWanAddress;
@@ -130,7 +116,7 @@ AddTunnel(IkeHelper& ike,
     toAlice.remoteId = toBob.localId;
     toAlice.localSubnets = { bobSubnet };
     toAlice.remoteSubnets = { aliceSubnet };
-    toAlice.startAction = ParseStartAction(flags.GetString("bobPolicy"));
+    toAlice.startAction = StartActionFromName(flags.GetString("bobPolicy"));
     ike.AddConnection(alice, toBob);
     ike.AddConnection(bob, toAlice);
 }
@@ -322,12 +308,7 @@ main(int argc, char** argv)
     Simulator::Stop(Seconds(simTime));
     Simulator::Run();
 
-    RecoveryInputs in;
-    in.collector = PeekPointer(collector);
-    in.failedNode = "bob";
-    in.survivorNode = "alice";
-    in.ab = { "ab", ab.first, ab.second, "hostB" };
-    in.ba = { "ba", ba.first, ba.second, "hostA" };
+    RecoveryInputs in = HostFlowInputs(PeekPointer(collector), ab, ba);
     in.gateways = { { "alice", alice }, { "bob", bob } };
     in.endNs = Simulator::Now().GetNanoSeconds();
     RecoveryTimes times = ComputeTimes(in);

@@ -82,6 +82,18 @@ IsSaEvent(const std::string& e)
 
 } // namespace
 
+RecoveryInputs
+HostFlowInputs(const ns3::IkeStatsCollector* collector,
+               const std::pair<ns3::Ptr<FlowSource>, ns3::Ptr<FlowSink>>& ab,
+               const std::pair<ns3::Ptr<FlowSource>, ns3::Ptr<FlowSink>>& ba)
+{
+    RecoveryInputs in;
+    in.collector = collector;
+    in.ab = { "ab", ab.first, ab.second, "hostB" };
+    in.ba = { "ba", ba.first, ba.second, "hostA" };
+    return in;
+}
+
 RecoveryTimes
 ComputeTimes(const RecoveryInputs& in)
 {

@@ -43,6 +43,12 @@ struct RecoveryInputs
     int64_t endNs{ 0 }; ///< simulation end
 };
 
+/// Inputs for the two-gateway scenarios: Bob fails, Alice survives, the A->B flow @p ab is
+/// measured at host B and the B->A flow @p ba at host A (InstallFlow's source and sink).
+RecoveryInputs HostFlowInputs(const ns3::IkeStatsCollector* collector,
+                              const std::pair<ns3::Ptr<FlowSource>, ns3::Ptr<FlowSink>>& ab,
+                              const std::pair<ns3::Ptr<FlowSource>, ns3::Ptr<FlowSink>>& ba);
+
 /// The times and derived metrics of one run.
 struct RecoveryTimes
 {

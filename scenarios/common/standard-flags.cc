@@ -306,6 +306,20 @@ WanFromFlags(const ScenarioFlags& flags)
     return p;
 }
 
+ikev2::StartAction
+StartActionFromName(const std::string& name)
+{
+    if (name == "start")
+    {
+        return ikev2::StartAction::Start;
+    }
+    if (name == "trap")
+    {
+        return ikev2::StartAction::Trap;
+    }
+    return ikev2::StartAction::None;
+}
+
 void
 AddInnerFlowFlags(ScenarioFlags& flags, bool bothRates, const std::string& rateNote)
 {

@@ -23,6 +23,9 @@ void ApplyIkeFlags(const ScenarioFlags& flags, ns3::IkeHelper& helper);
 /// The effective retransmission profile (timeout, base, tries, limit, give-up time).
 nlohmann::json ProfileJson(const ScenarioFlags& flags);
 
+/// The start action a --*Policy flag names: "start", "trap", else none (responder only).
+ikev2::StartAction StartActionFromName(const std::string& name);
+
 /// --rtt --rate --loss
 void AddWanFlags(ScenarioFlags& flags);
 WanParams WanFromFlags(const ScenarioFlags& flags);
