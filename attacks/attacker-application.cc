@@ -205,29 +205,26 @@ AttackerApplication::InjectUdp(attacks::ForgeryKind kind,
         udp.InitializeChecksum(toAlice ? m_bob : m_alice, toAlice ? m_alice : m_bob, kUdp);
     }
     p->AddHeader(udp);
-    Ipv4Header ip;
-    ip.SetSource(toAlice ? m_bob : m_alice);
-    ip.SetDestination(toAlice ? m_alice : m_bob);
-    ip.SetProtocol(kUdp);
-    ip.SetTtl(64);
-    ip.SetIdentification(m_ipId++);
-    ip.SetPayloadSize(p->GetSize());
-    if (ChecksumsOn())
-    {
-        ip.EnableChecksum();
-    }
-    p->AddHeader(ip);
-    Send(kind, toAlice, p);
+    SendAsIp(kind, toAlice, kUdp, p);
 }
 
 void
 AttackerApplication::InjectEsp(attacks::ForgeryKind kind, bool toAlice, const ikev2::Bytes& esp)
 {
     Ptr<Packet> p = Create<Packet>(esp.data(), esp.size());
+    SendAsIp(kind, toAlice, kEsp, p);
+}
+
+void
+AttackerApplication::SendAsIp(attacks::ForgeryKind kind,
+                              bool toAlice,
+                              uint8_t protocol,
+                              Ptr<Packet> p)
+{
     Ipv4Header ip;
     ip.SetSource(toAlice ? m_bob : m_alice);
     ip.SetDestination(toAlice ? m_alice : m_bob);
-    ip.SetProtocol(kEsp);
+    ip.SetProtocol(protocol);
     ip.SetTtl(64);
     ip.SetIdentification(m_ipId++);
     ip.SetPayloadSize(p->GetSize());

@@ -91,6 +91,9 @@ class AttackerApplication : public Application
     bool m_running{ false }; ///< between StartApplication and StopApplication
 
   private:
+    /// Puts the IPv4 header of a packet between Alice and Bob (spoofed source) on @p payload
+    /// and sends it.
+    void SendAsIp(attacks::ForgeryKind kind, bool toAlice, uint8_t protocol, Ptr<Packet> payload);
     void Send(attacks::ForgeryKind kind, bool toAlice, Ptr<Packet> ipPacket);
     void Clock();
 
