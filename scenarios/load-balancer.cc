@@ -255,15 +255,7 @@ main(int argc, char** argv)
         flags.Fail("--flowStart must leave time for traffic before --simTime");
     }
 
-    RngSeedManager::SetSeed(1);
-    RngSeedManager::SetRun(flags.GetUint("RngRun"));
-
-    RunFolder folder(flags.GetString("outDir"));
-    std::string error;
-    if (!folder.Create(error))
-    {
-        flags.Fail(error);
-    }
+    RunFolder folder = OpenRun(flags);
 
     // --- Nodes and stacks: static routing everywhere, plus ClusterRouting on the load balancer
     // and on host B (the inside router of the cluster).

@@ -246,15 +246,7 @@ main(int argc, char** argv)
         }
     }
 
-    RngSeedManager::SetSeed(1);
-    RngSeedManager::SetRun(flags.GetUint("RngRun"));
-
-    RunFolder folder(flags.GetString("outDir"));
-    std::string error;
-    if (!folder.Create(error))
-    {
-        flags.Fail(error);
-    }
+    RunFolder folder = OpenRun(flags);
 
     GatewayPair topo = BuildGatewayPair(WanFromFlags(flags));
 

@@ -164,15 +164,7 @@ main(int argc, char** argv)
                    " must end before --crashTime=" + std::to_string(crashTime));
     }
 
-    RngSeedManager::SetSeed(1);
-    RngSeedManager::SetRun(flags.GetUint("RngRun"));
-
-    RunFolder folder(flags.GetString("outDir"));
-    std::string error;
-    if (!folder.Create(error))
-    {
-        flags.Fail(error);
-    }
+    RunFolder folder = OpenRun(flags);
 
     StormParams sp;
     sp.peers = n;
@@ -316,11 +308,7 @@ main(int argc, char** argv)
     Simulator::Schedule(Seconds(crashTime), &CrashControl::PowerCycle, bobPower);
     if (flags.GetBool("pcap"))
     {
-        std::string pcapDir = folder.Path("pcap");
-        if (!RunFolder(pcapDir).Create(error))
-        {
-            flags.Fail(error);
-        }
+        std::string pcapDir = CreatePcapDir(flags, folder);
         PointToPointHelper().EnablePcap(pcapDir + "/uplink", topo.uplink.Get(0), false);
     }
 

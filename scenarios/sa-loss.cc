@@ -234,15 +234,7 @@ main(int argc, char** argv)
                    std::to_string(flowStart) + " (the tunnels exist only once traffic started)");
     }
 
-    RngSeedManager::SetSeed(1);
-    RngSeedManager::SetRun(flags.GetUint("RngRun"));
-
-    RunFolder folder(flags.GetString("outDir"));
-    std::string error;
-    if (!folder.Create(error))
-    {
-        flags.Fail(error);
-    }
+    RunFolder folder = OpenRun(flags);
 
     WanParams wan = WanFromFlags(flags);
     GatewayPair topo = BuildGatewayPair(wan);

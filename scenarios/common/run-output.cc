@@ -1,6 +1,7 @@
 #include "run-output.h"
 
 #include "ike-stats-collector.h"
+#include "ns3/rng-seed-manager.h"
 #include "ns3/simulator.h"
 #include "scheme-notes.h"
 #include "standard-flags.h"
@@ -9,6 +10,20 @@
 
 namespace scenarios
 {
+
+RunFolder
+OpenRun(const ScenarioFlags& flags)
+{
+    ns3::RngSeedManager::SetSeed(1);
+    ns3::RngSeedManager::SetRun(flags.GetUint("RngRun"));
+    RunFolder folder(flags.GetString("outDir"));
+    std::string error;
+    if (!folder.Create(error))
+    {
+        flags.Fail(error);
+    }
+    return folder;
+}
 
 nlohmann::json
 CommonParams(const std::string& scenario,

@@ -19,6 +19,10 @@ class IkeStatsCollector;
 namespace scenarios
 {
 
+/// The start of every scenario main after its flags: seeds ns-3's generators from --RngRun
+/// (seed 1, run N) and creates the --outDir run folder, failing fast naming it if it cannot.
+RunFolder OpenRun(const ScenarioFlags& flags);
+
 /// The params.json fields every scenario has: scenario, flags, code_version, seed, profile and
 /// cpu_cost_table (@p cpuCostTable, the CpuCostTable::ToString() of the gateways' model).
 nlohmann::json CommonParams(const std::string& scenario,
